@@ -1,0 +1,127 @@
+"""Pose estimation with MediaPipe PoseLandmarker, returning plain NumPy values.
+
+MediaPipe is imported lazily (it is heavy and pulls in matplotlib). A
+`PoseEstimator` belongs to the thread that created it; create and close it
+in the worker that uses it.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.core.errors import ModelError
+from app.core.landmarks import NUM_LANDMARKS
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@dataclass(frozen=True)
+class PoseOptions:
+    max_people: int = 4
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_people <= 64:
+            raise ValueError("max people must be between 1 and 64")
+        for v in (self.min_detection_confidence, self.min_presence_confidence,
+                  self.min_tracking_confidence):
+            if not 0.0 <= v <= 1.0:
+                raise ValueError("confidences must be between 0 and 1")
+
+
+@contextmanager
+def _quiet_native_stderr():
+    """TFLite prints alignment warnings straight to fd 2 while loading; hide
+    them so the CLI's stderr carries only our own messages."""
+    try:
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        yield
+        return
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def result_to_array(pose_landmarks) -> np.ndarray:
+    """MediaPipe's list of landmark lists -> float32 (people, 33, 5)."""
+    out = np.zeros((len(pose_landmarks), NUM_LANDMARKS, 5), np.float32)
+    for p, landmarks in enumerate(pose_landmarks):
+        for i, lm in enumerate(landmarks[:NUM_LANDMARKS]):
+            out[p, i] = (lm.x, lm.y, lm.z, lm.visibility or 0.0, lm.presence or 0.0)
+    return out
+
+
+class PoseEstimator:
+    """Wraps a PoseLandmarker in VIDEO mode (or IMAGE mode for stills).
+
+    VIDEO mode requires strictly increasing timestamps; `detect` bumps a
+    repeated or backwards stamp by 1 ms so damaged files cannot break it.
+    """
+
+    def __init__(self, model_path: Path, options: PoseOptions = PoseOptions(), *,
+                 video: bool = True) -> None:
+        self.options = options
+        self.video = video
+        self._last_ms = -1
+        try:
+            import mediapipe as mp
+            from mediapipe.tasks.python import BaseOptions
+            from mediapipe.tasks.python.vision import (
+                PoseLandmarker, PoseLandmarkerOptions, RunningMode)
+        except ImportError as exc:  # pragma: no cover - broken install
+            raise ModelError(f"MediaPipe is not installed correctly ({exc}).") from None
+        self._mp = mp
+        mp_options = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=RunningMode.VIDEO if video else RunningMode.IMAGE,
+            num_poses=options.max_people,
+            min_pose_detection_confidence=options.min_detection_confidence,
+            min_pose_presence_confidence=options.min_presence_confidence,
+            min_tracking_confidence=options.min_tracking_confidence,
+        )
+        try:
+            with _quiet_native_stderr():
+                self._landmarker = PoseLandmarker.create_from_options(mp_options)
+        except Exception:  # noqa: BLE001 - MediaPipe raises RuntimeError/ValueError variants
+            raise ModelError(f"the pose model {Path(model_path).name} could not be loaded (damaged "
+                             "or not a PoseLandmarker bundle); replace it or delete it to "
+                             "download it again.") from None
+
+    def detect(self, rgb: np.ndarray, timestamp_ms: int | None = None) -> np.ndarray:
+        """Landmarks (people, 33, 5) found in one RGB uint8 image."""
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB,
+                               data=np.ascontiguousarray(rgb))
+        if self.video:
+            ts = int(timestamp_ms or 0)
+            if ts <= self._last_ms:
+                ts = self._last_ms + 1
+            self._last_ms = ts
+            result = self._landmarker.detect_for_video(image, ts)
+        else:
+            result = self._landmarker.detect(image)
+        return result_to_array(result.pose_landmarks)
+
+    def close(self) -> None:
+        landmarker, self._landmarker = getattr(self, "_landmarker", None), None
+        if landmarker is not None:
+            landmarker.close()
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,153 @@
+"""Composable drawing steps that paint a skeleton layer onto a canvas.
+
+A step is a callable (canvas, people, style, scale) -> None drawing in place
+on an RGB uint8 canvas; `SkeletonRenderer` runs its steps in order. Only
+landmarks flagged valid are drawn, so no step needs to know about confidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from app.core.landmarks import FACE_LANDMARKS, POSE_EDGES, Side, edge_side, landmark_side
+from app.core.style import PERSON_PALETTE, RGB, RenderStyle
+from app.core.types import PoseFrame
+
+_SHIFT = 4  # sub-pixel bits for cv2 drawing: smooth motion of thin lines
+_ONE = 1 << _SHIFT
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person ready to draw: pixel positions, validity and ID."""
+
+    points: np.ndarray  # (33, 2) float32, output pixels
+    valid: np.ndarray  # (33,) bool
+    person_id: int
+    row: int
+
+
+DrawStep = Callable[[np.ndarray, Sequence[Person], RenderStyle, float], None]
+
+
+def _color_for(style: RenderStyle, person: Person, side: Side) -> tuple[int, int, int]:
+    if style.color_by_person and person.person_id >= 0:
+        return PERSON_PALETTE[person.person_id % len(PERSON_PALETTE)]
+    if style.sided:
+        chosen: RGB | None = {
+            Side.LEFT: style.left_color, Side.RIGHT: style.right_color,
+            Side.CENTER: style.center_color,
+        }[side]
+        return chosen if chosen is not None else style.color
+    return style.color
+
+
+def _line_type(style: RenderStyle) -> int:
+    return cv2.LINE_AA if style.antialias else cv2.LINE_8
+
+
+def _fixed(points: np.ndarray) -> np.ndarray:
+    return np.round(points * _ONE).astype(np.int64)
+
+
+def draw_edges(canvas: np.ndarray, people: Sequence[Person], style: RenderStyle,
+               scale: float) -> None:
+    thickness = max(1, int(round(style.thickness * scale)))
+    if style.thickness <= 0:
+        return
+    for person in people:
+        fixed = _fixed(person.points)
+        for a, b in POSE_EDGES:
+            if person.valid[a] and person.valid[b]:
+                cv2.line(canvas, tuple(fixed[a]), tuple(fixed[b]),
+                         _color_for(style, person, edge_side((a, b))),
+                         thickness, _line_type(style), _SHIFT)
+
+
+def draw_joints(canvas: np.ndarray, people: Sequence[Person], style: RenderStyle,
+                scale: float) -> None:
+    if style.joint_radius <= 0:
+        return
+    radius = max(1, int(round(style.joint_radius * scale * _ONE)))
+    for person in people:
+        fixed = _fixed(person.points)
+        for i in np.flatnonzero(person.valid):
+            cv2.circle(canvas, tuple(fixed[i]), radius,
+                       _color_for(style, person, landmark_side(int(i))),
+                       -1, _line_type(style), _SHIFT)
+
+
+def draw_labels(canvas: np.ndarray, people: Sequence[Person], style: RenderStyle,
+                scale: float) -> None:
+    """Writes each tracked person's ID above the highest valid landmark."""
+    if not style.show_ids:
+        return
+    font_scale = max(0.4, 0.8 * scale)
+    for person in people:
+        if person.person_id < 0 or not person.valid.any():
+            continue
+        pts = person.points[person.valid]
+        x, y = float(pts[:, 0].min()), float(pts[:, 1].min())
+        org = (int(x), max(int(12 * scale), int(y - 8 * scale)))
+        cv2.putText(canvas, f"#{person.person_id}", org, cv2.FONT_HERSHEY_SIMPLEX,
+                    font_scale, _color_for(style, person, Side.CENTER),
+                    max(1, int(round(2 * scale))), _line_type(style))
+
+
+DEFAULT_STEPS: tuple[DrawStep, ...] = (draw_edges, draw_joints, draw_labels)
+
+
+def visible_mask(pose: PoseFrame, style: RenderStyle) -> np.ndarray:
+    """(people, 33) bool: what the style lets through (confidence, face)."""
+    lm = pose.landmarks
+    mask = pose.valid.copy()
+    mask &= lm[:, :, 3] >= style.min_confidence
+    mask &= lm[:, :, 4] >= style.min_confidence
+    if not style.show_face:
+        mask[:, sorted(FACE_LANDMARKS)] = False
+    return mask
+
+
+def render_scale(width: int, height: int) -> float:
+    """Style sizes are given for a 720 px short side; tiny videos keep a floor
+    so a skeleton never thins to nothing."""
+    return max(0.4, min(width, height) / 720.0)
+
+
+class SkeletonRenderer:
+    """Draws poses onto canvases of any size with a fixed style and steps.
+
+    Stateless apart from its frozen configuration, so one instance may be used
+    from any single thread at a time.
+    """
+
+    def __init__(self, style: RenderStyle, steps: Sequence[DrawStep] = DEFAULT_STEPS) -> None:
+        self.style = style
+        self.steps = tuple(steps)
+
+    def people(self, pose: PoseFrame, width: int, height: int) -> list[Person]:
+        points = pose.pixels(width, height)
+        mask = visible_mask(pose, self.style)
+        return [Person(points[i], mask[i], pose.ids[i], i) for i in range(pose.people)]
+
+    def render(self, background: np.ndarray, pose: PoseFrame) -> np.ndarray:
+        """Returns a new RGB image: `background` with the skeleton layer on it."""
+        height, width = background.shape[:2]
+        scale = render_scale(width, height)
+        people = self.people(pose, width, height)
+        canvas = np.array(background, dtype=np.uint8, copy=True)
+        if not people:
+            return canvas
+        if self.style.opacity >= 1.0:
+            for step in self.steps:
+                step(canvas, people, self.style, scale)
+            return canvas
+        layer = canvas.copy()
+        for step in self.steps:
+            step(layer, people, self.style, scale)
+        cv2.addWeighted(layer, self.style.opacity, canvas, 1.0 - self.style.opacity, 0.0, dst=canvas)
+        return canvas

@@ -1,0 +1,1 @@
+"""Decoding and encoding of video, stills, audio and cameras (no Qt)."""

@@ -1,0 +1,193 @@
+"""H.264 MP4 writing with PyAV: source timestamps kept, source audio carried.
+
+The output gets the source's exact frame timestamps (29.97 stays 30000/1001,
+variable frame rate keeps its stamps), yuv420p at even dimensions and
+`+faststart`, so browsers and QuickTime play it. The audio is copied when MP4
+can hold its codec and re-encoded to AAC otherwise; it is read from its own
+demuxer and interleaved by time, so no packets pile up in memory. No
+container or stream metadata of the source is copied.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from app.core.errors import OutputError
+
+# Audio codecs MP4 holds that QuickTime, browsers and phones all play.
+MP4_COPYABLE_AUDIO = frozenset({"aac", "mp3", "alac"})
+
+
+def even(n: int) -> int:
+    return max(2, n + (n % 2))
+
+
+class _AudioCarrier:
+    """Copies or re-encodes the source's first audio stream into `out`."""
+
+    def __init__(self, source: Path, out: av.container.OutputContainer) -> None:
+        self._input = av.open(str(source), mode="r")
+        self._in_stream = self._input.streams.audio[0]
+        self._out = out
+        codec = self._in_stream.codec_context.name
+        self.copy = codec in MP4_COPYABLE_AUDIO
+        if self.copy:
+            self.stream = out.add_stream_from_template(self._in_stream)
+        else:
+            rate = self._in_stream.codec_context.sample_rate or 48000
+            self.stream = out.add_stream("aac", rate=rate)
+            layout = self._in_stream.codec_context.layout
+            if layout is not None and layout.nb_channels <= 2:
+                self.stream.layout = layout
+            else:
+                self.stream.layout = "stereo"
+            self.stream.bit_rate = 192_000
+        # Nothing of the source's own tags (handler, creation time, language).
+        self.stream.metadata.clear()
+        self._tb = Fraction(self._in_stream.time_base)
+        self._packets = self._input.demux(self._in_stream)
+        self._done = False
+        self.written_until = float("-inf")
+
+    def write_until(self, time_s: float) -> None:
+        """Muxes audio up to `time_s` seconds of source time."""
+        while not self._done and self.written_until <= time_s:
+            try:
+                packet = next(self._packets)
+            except (StopIteration, av.error.FFmpegError):
+                self._finish()
+                return
+            if packet.pts is not None:
+                self.written_until = float(packet.pts * self._tb)
+            self._mux(packet)
+
+    def _mux(self, packet: av.Packet) -> None:
+        if self.copy:
+            if packet.dts is None or packet.size == 0:
+                return
+            packet.stream = self.stream
+            self._out.mux(packet)
+            return
+        try:
+            frames = packet.decode()
+        except av.error.FFmpegError:
+            return  # a damaged audio packet: a short gap rather than a failure
+        for frame in frames:
+            frame.pts = None  # the encoder restamps from sample counts
+            for out_packet in self.stream.encode(frame):
+                self._out.mux(out_packet)
+
+    def _finish(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        if not self.copy:
+            for out_packet in self.stream.encode(None):
+                self._out.mux(out_packet)
+
+    def close(self) -> None:
+        self.write_until(float("inf"))
+        self._finish()
+        self._input.close()
+
+
+class VideoEncoder:
+    """Encodes RGB frames at given source timestamps into an H.264 MP4.
+
+    Use from one thread; call `close()` to finish the file (or `abort()`).
+    """
+
+    def __init__(self, path: Path, width: int, height: int, *, time_base: Fraction,
+                 fps: Fraction, audio_source: Path | None = None,
+                 crf: int = 20, preset: str = "veryfast") -> None:
+        self.width, self.height = even(width), even(height)
+        self.time_base = Fraction(time_base)
+        self.frames_written = 0
+        self._last_pts: int | None = None
+        self._last_step = 1
+        try:
+            self._out = av.open(str(path), mode="w", format="mp4",
+                                options={"movflags": "+faststart"})
+        except (OSError, av.error.FFmpegError) as exc:
+            raise OutputError(f"{Path(path).name}: cannot create the output file ({exc}).") from None
+        # Nothing from the source goes into the container's tags.
+        self._out.metadata.clear()
+        rate = fps if fps and fps > 0 else Fraction(30)
+        stream = self._out.add_stream("libx264", rate=rate)
+        stream.width, stream.height = self.width, self.height
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = self.time_base
+        stream.codec_context.time_base = self.time_base
+        stream.codec_context.framerate = rate
+        stream.options = {"crf": str(crf), "preset": preset, "tune": "animation"}
+        # Tag BT.709 and convert with it, so players show the chosen colours.
+        stream.codec_context.colorspace = 1
+        stream.codec_context.color_primaries = 1
+        stream.codec_context.color_trc = 1
+        stream.codec_context.color_range = 1
+        stream.metadata.clear()
+        self._stream = stream
+        self._audio = _AudioCarrier(audio_source, self._out) if audio_source is not None else None
+
+    def write(self, rgb: np.ndarray, pts: int) -> None:
+        """Encodes one frame shown at `pts` (in `time_base` units)."""
+        if rgb.shape[0] != self.height or rgb.shape[1] != self.width:
+            rgb = _pad_to(rgb, self.width, self.height)
+        if self._last_pts is not None:
+            if pts <= self._last_pts:
+                pts = self._last_pts + 1
+            self._last_step = pts - self._last_pts
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        frame = frame.reformat(format="yuv420p", dst_colorspace=av.video.reformatter.Colorspace.ITU709,
+                               dst_color_range=av.video.reformatter.ColorRange.MPEG)
+        frame.pts = int(pts)
+        frame.time_base = self.time_base
+        if self._audio is not None:
+            self._audio.write_until(float(pts * self.time_base))
+        self._mux(self._stream.encode(frame))
+        self._last_pts = pts
+        self.frames_written += 1
+
+    def _mux(self, packets) -> None:
+        try:
+            self._out.mux(packets)
+        except OSError as exc:
+            raise exc
+        except av.error.FFmpegError as exc:
+            raise OutputError(f"writing the video failed ({exc}).") from None
+
+    def close(self) -> None:
+        """Flushes the encoder, writes the remaining audio and finishes the file."""
+        try:
+            self._mux(self._stream.encode(None))
+            if self._audio is not None:
+                self._audio.close()
+            self._out.close()
+        except OSError:
+            raise
+        except av.error.FFmpegError as exc:
+            raise OutputError(f"finishing the video failed ({exc}).") from None
+
+    def abort(self) -> None:
+        """Closes without caring about the result (the file will be removed)."""
+        try:
+            if self._audio is not None:
+                self._audio._input.close()
+            self._out.close()
+        except Exception:  # noqa: BLE001 - the file is thrown away anyway
+            pass
+
+
+def _pad_to(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    out = np.empty((height, width, 3), np.uint8)
+    out[:h, :w] = rgb[:height, :width]
+    if height > h:
+        out[h:, :w] = rgb[h - 1:h, :w]
+    if width > w:
+        out[:, w:] = out[:, w - 1:w]
+    return out

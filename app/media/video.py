@@ -1,0 +1,271 @@
+"""Reading video files with PyAV: what a file holds, and its frames in order.
+
+Frames come out in display orientation (rotation metadata applied), RGB,
+with their source timestamps; corrupt packets are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from app.core.errors import InputError
+from app.core.types import Frame
+
+log = logging.getLogger(__name__)
+av.logging.set_level(av.logging.PANIC)  # FFmpeg chatter would bury our one-line errors
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the app sees in a video file (display size, after rotation)."""
+
+    path: Path
+    container: str
+    codec: str
+    width: int
+    height: int
+    rotation: int  # degrees the stored picture is turned for display
+    fps: Fraction  # average frame rate
+    time_base: Fraction
+    frame_count: int  # from the header, or counted by a packet scan
+    duration_s: float
+    start_pts: int
+    variable_frame_rate: bool
+    audio_codec: str | None
+    audio_channels: int
+    audio_sample_rate: int
+    pixel_format: str
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio_codec is not None
+
+    def describe(self) -> str:
+        lines = [
+            f"file:        {self.path.name}",
+            f"container:   {self.container}",
+            f"video:       {self.codec} {self.width}x{self.height} {self.pixel_format}",
+            f"frame rate:  {float(self.fps):.3f} fps ({self.fps.numerator}/{self.fps.denominator})"
+            + (" variable" if self.variable_frame_rate else ""),
+            f"frames:      {self.frame_count}",
+            f"duration:    {self.duration_s:.3f} s",
+            f"rotation:    {self.rotation} degrees",
+            "audio:       " + (f"{self.audio_codec}, {self.audio_channels} ch, {self.audio_sample_rate} Hz"
+                               if self.audio_codec else "none"),
+        ]
+        return "\n".join(lines)
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.exists():
+        raise InputError(f"{path.name}: file not found.")
+    if path.is_dir():
+        raise InputError(f"{path.name}: is a folder, not a video file.")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path.name}: cannot be read ({exc.strerror}).") from None
+    if size == 0:
+        raise InputError(f"{path.name}: the file is empty (0 bytes).")
+    try:
+        return av.open(str(path), mode="r")
+    except PermissionError:
+        raise InputError(f"{path.name}: permission denied.") from None
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError):
+        raise InputError(f"{path.name}: not a video file, or damaged beyond reading.") from None
+
+
+def _video_stream(container: av.container.InputContainer, path: Path) -> av.video.stream.VideoStream:
+    if not container.streams.video:
+        what = "audio only" if container.streams.audio else "no video"
+        raise InputError(f"{path.name}: the file has no video stream ({what}).")
+    stream = container.streams.video[0]
+    if stream.codec_context is None or not stream.codec_context.name:
+        raise InputError(f"{path.name}: the video codec is not supported.")
+    return stream
+
+
+def _first_frame(container, stream, path: Path) -> av.VideoFrame:
+    try:
+        for frame in container.decode(stream):
+            return frame
+    except av.error.FFmpegError:
+        pass
+    raise InputError(f"{path.name}: no video frame could be decoded (the file is empty or damaged).")
+
+
+def scan_pts(path: Path) -> list[int]:
+    """Sorted presentation timestamps of every video packet (no decoding)."""
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        out = []
+        try:
+            for packet in container.demux(stream):
+                ts = packet.pts if packet.pts is not None else packet.dts
+                if ts is not None and packet.size:
+                    out.append(int(ts))
+        except av.error.FFmpegError:
+            pass  # a damaged tail: count what was readable
+    return sorted(set(out))
+
+
+def probe(path: Path, *, count_frames: bool = False) -> VideoInfo:
+    """Opens the file, decodes its first frame and describes it.
+
+    Raises InputError with one sentence if the file cannot be used.
+    """
+    path = Path(path)
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        first = _first_frame(container, stream, path)
+        rotation = _rotation_of(first)
+        w, h = first.width, first.height
+        if rotation % 180:
+            w, h = h, w
+        tb = Fraction(stream.time_base) if stream.time_base else Fraction(1, 1000)
+        fps = Fraction(stream.average_rate or stream.guessed_rate or stream.base_rate or 0)
+        duration = _duration_s(container, stream, tb)
+        frames = int(stream.frames or 0)
+        audio = container.streams.audio[0] if container.streams.audio else None
+        start = stream.start_time if stream.start_time is not None else (first.pts or 0)
+        vfr = bool(stream.base_rate and stream.average_rate and
+                   abs(float(stream.base_rate) - float(stream.average_rate)) > 0.01 * float(stream.base_rate))
+        info = VideoInfo(
+            path=path, container=container.format.name, codec=stream.codec_context.name,
+            width=w, height=h, rotation=rotation, fps=fps, time_base=tb,
+            frame_count=frames, duration_s=duration, start_pts=int(start),
+            variable_frame_rate=vfr,
+            audio_codec=audio.codec_context.name if audio is not None and audio.codec_context else None,
+            audio_channels=(audio.codec_context.channels if audio is not None and audio.codec_context else 0),
+            audio_sample_rate=(audio.codec_context.sample_rate or 0) if audio is not None and audio.codec_context else 0,
+            pixel_format=first.format.name,
+        )
+    if count_frames or info.frame_count <= 0:
+        info = _with_frame_count(info, len(scan_pts(path)))
+    if info.fps <= 0 and info.duration_s > 0 and info.frame_count > 0:
+        info = _replace(info, fps=Fraction(info.frame_count / info.duration_s).limit_denominator(1001))
+    return info
+
+
+def _replace(info: VideoInfo, **kw) -> VideoInfo:
+    from dataclasses import replace
+    return replace(info, **kw)
+
+
+def _with_frame_count(info: VideoInfo, n: int) -> VideoInfo:
+    return _replace(info, frame_count=n)
+
+
+def _duration_s(container, stream, tb: Fraction) -> float:
+    if stream.duration:
+        return float(stream.duration * tb)
+    if container.duration:
+        return container.duration / av.time_base
+    return 0.0
+
+
+def _rotation_of(frame: av.VideoFrame) -> int:
+    try:
+        rot = frame.rotation
+    except Exception:  # noqa: BLE001 - old or odd side data: treat as upright
+        return 0
+    if rot is None or (isinstance(rot, float) and math.isnan(rot)):
+        return 0
+    return int(round(rot / 90.0)) * 90 % 360
+
+
+def _to_display(frame: av.VideoFrame, rotation: int) -> np.ndarray:
+    image = frame.to_ndarray(format="rgb24")
+    if rotation:
+        # `rotation` is counter-clockwise degrees the display matrix applies.
+        image = np.ascontiguousarray(np.rot90(image, k=rotation // 90))
+    return image
+
+
+class VideoReader:
+    """Iterates a video file's frames in display order, with their timestamps.
+
+    One reader belongs to one thread. `frames(start_pts, end_pts)` seeks so a
+    worker can decode just its chunk of the file; decode errors in the middle
+    of a file are skipped and counted in `corrupt_packets`.
+    """
+
+    def __init__(self, path: Path, info: VideoInfo | None = None) -> None:
+        self.path = Path(path)
+        self.info = info or probe(self.path)
+        self.corrupt_packets = 0
+
+    def frames(self, start_pts: int | None = None, end_pts: int | None = None,
+               first_index: int = 0) -> Iterator[Frame]:
+        """Frames with start_pts <= pts < end_pts (all when both are None).
+
+        `first_index` is the display index of the first frame yielded; with a
+        start_pts it must be the index of that frame in the whole file.
+        """
+        info = self.info
+        tb = info.time_base
+        fallback_step = (1 / (info.fps * tb)) if info.fps and tb else 1
+        with _open(self.path) as container:
+            stream = _video_stream(container, self.path)
+            stream.thread_type = "AUTO"
+            seeked = start_pts is not None and start_pts > info.start_pts
+            if seeked:
+                self._seek(container, stream, start_pts)
+            index = first_index
+            last_pts: int | None = None
+            packets = container.demux(stream)
+            while True:
+                try:
+                    packet = next(packets)
+                except StopIteration:
+                    break
+                except av.error.FFmpegError:
+                    self.corrupt_packets += 1
+                    break  # the demuxer cannot go on past this point
+                try:
+                    decoded = packet.decode()
+                except av.error.FFmpegError:
+                    self.corrupt_packets += 1
+                    continue
+                for frame in decoded:
+                    pts = frame.pts
+                    if pts is None:
+                        pts = int(last_pts + fallback_step) if last_pts is not None else info.start_pts
+                    if last_pts is not None and pts <= last_pts:
+                        pts = last_pts + 1  # duplicate stamps in damaged files: keep order strict
+                    if seeked and last_pts is None and pts > start_pts:
+                        # The seek overshot (sparse index): decode from the top.
+                        seeked = False
+                        container.seek(0)
+                        packets = container.demux(stream)
+                        break
+                    if start_pts is not None and pts < start_pts:
+                        last_pts = pts
+                        continue
+                    if end_pts is not None and pts >= end_pts:
+                        return
+                    last_pts = pts
+                    time_s = float((pts - info.start_pts) * tb)
+                    yield Frame(index=index, time_s=time_s,
+                                image=_to_display(frame, info.rotation), pts=int(pts))
+                    index += 1
+
+    def _seek(self, container, stream, start_pts: int) -> None:
+        """Seeks to a keyframe at or before start_pts; from the top if unsure."""
+        try:
+            container.seek(int(start_pts), stream=stream, backward=True, any_frame=False)
+        except av.error.FFmpegError:
+            container.seek(0)
+
+
+def iter_frames(path: Path) -> Iterator[Frame]:
+    """All frames of a file (convenience for tests and tools)."""
+    yield from VideoReader(Path(path)).frames()
