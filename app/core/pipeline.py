@@ -33,8 +33,8 @@ import numpy as np
 from app.core.background import BackgroundSpec, background_still, open_background
 from app.core.errors import Cancelled, InputError, OutputError, PoseCloakError
 from app.core.keypoints import KEYPOINT_SUFFIXES, open_keypoint_writer
-from app.core.people import PeopleOptions, PeopleProcessor
-from app.core.pose import PoseEstimator, PoseOptions
+from app.core.people import PeopleOptions, PeopleProcessor, make_pose_estimator
+from app.core.pose import PoseOptions
 from app.core.render import SkeletonRenderer, visible_mask
 from app.core.style import RenderStyle
 from app.core.types import Frame, PoseFrame
@@ -238,10 +238,10 @@ class _PoseWorkers:
     """Runs pose estimation over planned chunks on `jobs` threads."""
 
     def __init__(self, source: Path, info, pts: list[int] | None, chunks: list[Chunk],
-                 jobs: int, model_path: Path, options: PoseOptions,
+                 jobs: int, model_path: Path, settings: ConvertSettings,
                  stop: threading.Event) -> None:
         self.source, self.info, self.pts, self.chunks = source, info, pts, chunks
-        self.model_path, self.options, self.stop = model_path, options, stop
+        self.model_path, self.settings, self.stop = model_path, settings, stop
         self.queues = [queue.Queue() for _ in chunks]  # bounded by chunk length
         self._slots = threading.Semaphore(jobs + 1)
         self.threads = [threading.Thread(target=self._run, args=(w, jobs), daemon=True,
@@ -269,7 +269,8 @@ class _PoseWorkers:
         mine = self.chunks[worker::jobs]
         estimator = None
         try:
-            estimator = PoseEstimator(self.model_path, self.options, video=True)
+            estimator = make_pose_estimator(self.model_path, self.settings.pose,
+                                            self.settings.people, video=True)
             for chunk in mine:
                 if not self._acquire_slot():
                     return
@@ -384,8 +385,7 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
     frames = max_people = corrupt = 0
     out_w, out_h = even(info.width), even(info.height)  # H.264 yuv420p needs even sizes
 
-    workers = _PoseWorkers(job.source, info, pts, chunks, used_jobs, model_path,
-                           settings.pose, stop)
+    workers = _PoseWorkers(job.source, info, pts, chunks, used_jobs, model_path, settings, stop)
     with ExitStack() as stack:
         tmp = stack.enter_context(atomic_output(job.output, overwrite=job.overwrite))
         background = open_background(settings.background, out_w, out_h)
@@ -395,6 +395,22 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
             frame_count=info.frame_count, include_face=settings.style.show_face))
         encoder = VideoEncoder(tmp, out_w, out_h, time_base=info.time_base, fps=info.fps,
                                audio_source=job.source if settings.keep_audio and info.has_audio else None)
+
+        def emit(pose: PoseFrame) -> None:
+            nonlocal frames, max_people
+            canvas = renderer.render(background.frame_at(pose.time_s), pose)
+            encoder.write(canvas, pose.pts)
+            if writers:
+                valid = visible_mask(pose, settings.style)
+                for w in writers:
+                    w.write(pose, valid)
+            frames += 1
+            max_people = max(max_people, pose.people)
+            if on_frame is not None:
+                on_frame(pose, canvas)
+            report(Progress(frames, info.frame_count, time.monotonic() - started))
+
+        frames_in = 0
         workers.start()
         try:
             for item in workers.results(cancel):
@@ -403,18 +419,11 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                     continue
                 if cancel.is_set():
                     raise Cancelled()
-                pose = people.process(replace(item, index=frames))
-                canvas = renderer.render(background.frame_at(pose.time_s), pose)
-                encoder.write(canvas, pose.pts)
-                if writers:
-                    valid = visible_mask(pose, settings.style)
-                    for w in writers:
-                        w.write(pose, valid)
-                frames += 1
-                max_people = max(max_people, pose.people)
-                if on_frame is not None:
-                    on_frame(pose, canvas)
-                report(Progress(frames, info.frame_count, time.monotonic() - started))
+                for pose in people.push(replace(item, index=frames_in)):
+                    emit(pose)
+                frames_in += 1
+            for pose in people.flush():
+                emit(pose)
             if cancel.is_set():
                 raise Cancelled()
             if frames == 0:
@@ -442,12 +451,13 @@ def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -
     settings = job.settings
     image = read_image(job.source)
     h, w = image.shape[:2]
-    with PoseEstimator(model_path, settings.pose, video=False) as estimator:
+    with make_pose_estimator(model_path, settings.pose, settings.people, video=False) as estimator:
         landmarks = estimator.detect(image)
     if cancel.is_set():
         raise Cancelled()
-    pose = PeopleProcessor(settings.people).process(
-        PoseFrame(index=0, time_s=0.0, width=w, height=h, landmarks=landmarks))
+    processor = PeopleProcessor(settings.people)
+    pose = [*processor.push(PoseFrame(index=0, time_s=0.0, width=w, height=h,
+                                      landmarks=landmarks)), *processor.flush()][0]
     canvas = SkeletonRenderer(settings.style).render(
         background_still(settings.background, w, h), pose)
     data = encode_image(canvas, job.output.suffix)

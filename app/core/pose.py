@@ -56,6 +56,35 @@ def _quiet_native_stderr():
         os.close(devnull)
 
 
+_silenced = False
+
+
+def silence_native_logs() -> None:
+    """Sends native (C++) stderr chatter of MediaPipe/TFLite to the null device
+    for the rest of the process, while Python's sys.stderr keeps the real
+    terminal. Set POSECLOAK_DEBUG=1 to see the native logs."""
+    global _silenced
+    if _silenced or os.environ.get("POSECLOAK_DEBUG"):
+        return
+    try:
+        import sys
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        sys.stderr = os.fdopen(saved, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8",
+                               errors="backslashreplace", closefd=False)
+        _silenced = True
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def check_model_loads(model_path: Path) -> None:
+    """Loads the model once (IMAGE mode) so a bad file fails before any work."""
+    PoseEstimator(model_path, PoseOptions(max_people=1), video=False).close()
+
+
 def result_to_array(pose_landmarks) -> np.ndarray:
     """MediaPipe's list of landmark lists -> float32 (people, 33, 5)."""
     out = np.zeros((len(pose_landmarks), NUM_LANDMARKS, 5), np.float32)
