@@ -8,6 +8,7 @@ in the worker that uses it.
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from app.core.landmarks import NUM_LANDMARKS
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_silenced = False  # fd 2 already points at the null device for good
 
 
 @dataclass(frozen=True)
@@ -37,26 +39,32 @@ class PoseOptions:
                 raise ValueError("confidences must be between 0 and 1")
 
 
+_stderr_lock = threading.Lock()
+
+
 @contextmanager
 def _quiet_native_stderr():
     """TFLite prints alignment warnings straight to fd 2 while loading; hide
-    them so the CLI's stderr carries only our own messages."""
-    try:
-        saved = os.dup(2)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-    except OSError:
-        yield
-        return
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-_silenced = False
+    them so the CLI's stderr carries only our own messages. fd 2 is process
+    wide, so concurrent loaders take turns (else one could restore another's
+    /dev/null)."""
+    with _stderr_lock:
+        if _silenced:
+            yield
+            return
+        try:
+            saved = os.dup(2)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+        except OSError:
+            yield
+            return
+        try:
+            os.dup2(devnull, 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
 
 
 def silence_native_logs() -> None:

@@ -6,7 +6,6 @@ with their source timestamps; corrupt packets are skipped and counted.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +18,8 @@ import numpy as np
 from app.core.errors import InputError
 from app.core.types import Frame
 
-log = logging.getLogger(__name__)
-av.logging.set_level(av.logging.PANIC)  # FFmpeg chatter would bury our one-line errors
+# FFmpeg's logging stays at PyAV's default (off, no Python callback): a Python
+# log callback called from FFmpeg's decoder threads can deadlock on the GIL.
 
 
 @dataclass(frozen=True)

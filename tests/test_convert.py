@@ -1,0 +1,255 @@
+"""End-to-end conversion on real media with the real model (no Qt)."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from app.core.background import BackgroundSpec, FitMode
+from app.core.keypoints import read_keypoints
+from app.core.pipeline import ConvertJob, ConvertSettings, convert
+from app.core.style import RenderStyle
+from app.media.video import iter_frames, probe
+from tests.helpers.clips import frames_of, write_clip
+
+
+def _video_stamps(path: Path) -> tuple[list[int], Fraction]:
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        return sorted(int(f.pts) for f in c.decode(s)), Fraction(s.time_base)
+
+
+def _run(src: Path, out: Path, model: Path, **kw) -> object:
+    keypoints = kw.pop("keypoints", ())
+    settings = kw.pop("settings", ConvertSettings(jobs=kw.pop("jobs", 1)))
+    return convert(ConvertJob(src, out, settings, tuple(keypoints)), model, **kw)
+
+
+@pytest.fixture(scope="module")
+def carphone_out(tmp_path_factory, carphone, model_path):
+    out_dir = tmp_path_factory.mktemp("carphone")
+    out = out_dir / "carphone.mp4"
+    kp_json, kp_csv = out_dir / "k.json", out_dir / "k.csv"
+    result = _run(carphone, out, model_path, keypoints=(kp_json, kp_csv))
+    return result, out, kp_json, kp_csv
+
+
+def test_carphone_keeps_frame_count_rate_and_timestamps(carphone_out, carphone):
+    result, out, _, _ = carphone_out
+    src, dst = probe(carphone, count_frames=True), probe(out, count_frames=True)
+    assert result.frames == src.frame_count == dst.frame_count == 120
+    assert dst.fps == Fraction(30000, 1001)  # 29.97 stays exact, not 29.97 rounded
+    assert abs(dst.duration_s - src.duration_s) < 1 / 29.97
+    src_pts, src_tb = _video_stamps(carphone)
+    dst_pts, dst_tb = _video_stamps(out)
+    assert [p * src_tb for p in src_pts] == [p * dst_tb for p in dst_pts]
+
+
+def test_output_is_browser_friendly_h264(carphone_out):
+    _, out, _, _ = carphone_out
+    with av.open(str(out)) as c:
+        s = c.streams.video[0]
+        assert s.codec_context.name == "h264"
+        assert s.codec_context.pix_fmt == "yuv420p"
+        assert s.width % 2 == 0 and s.height % 2 == 0
+        assert not c.streams.audio
+    head = out.read_bytes()[:4096]
+    # +faststart: the index (moov) comes before the media data (mdat).
+    assert b"moov" in head and (b"mdat" not in head or head.index(b"moov") < head.index(b"mdat"))
+
+
+def test_skeleton_drawn_where_the_person_is(carphone_out):
+    _, out, kp_json, _ = carphone_out
+    data = read_keypoints(kp_json)
+    frames = frames_of(out)
+    assert len(frames) == len(data["frames"])
+    hits = 0
+    for image, frame in list(zip(frames, data["frames"]))[::10]:
+        bright = image.max(axis=2) > 60
+        for person in frame["people"]:
+            for lm in person["landmarks"]:
+                if not lm["valid"]:
+                    continue
+                x, y = int(round(lm["x"])), int(round(lm["y"]))
+                if 0 <= x < image.shape[1] and 0 <= y < image.shape[0]:
+                    hits += 1
+                    assert bright[max(0, y - 2):y + 3, max(0, x - 2):x + 3].any(), (x, y)
+    assert hits > 50
+    # Away from every landmark the frame is background (black).
+    assert (frames[0][:, :3] < 30).all() or frames[0].mean() < 20
+
+
+def test_keypoint_json_and_csv_agree_with_video(carphone_out):
+    import csv
+    result, _, kp_json, kp_csv = carphone_out
+    data = json.loads(kp_json.read_text())
+    assert data["schema"] == "posecloak-keypoints" and data["version"] == 1
+    assert len(data["frames"]) == result.frames
+    assert data["video"]["width"] == 176 and data["video"]["height"] == 144
+    assert all(len(f["people"]) <= 4 for f in data["frames"])
+    people_frames = [f for f in data["frames"] if f["people"]]
+    assert len(people_frames) > 100
+    first = people_frames[0]["people"][0]["landmarks"]
+    assert [lm["name"] for lm in first][:3] == ["nose", "left_eye_inner", "left_eye"]
+    assert len(first) == 33
+    with open(kp_csv, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == sum(len(p["landmarks"]) for fr in data["frames"] for p in fr["people"])
+    row = rows[0]
+    lm = data["frames"][int(row["frame"])]["people"][0]["landmarks"][int(row["landmark_index"])]
+    assert float(row["x"]) == pytest.approx(lm["x"], abs=1e-4)
+    assert float(row["time_s"]) == pytest.approx(data["frames"][int(row["frame"])]["time_s"])
+    times = [f["time_s"] for f in data["frames"]]
+    assert times == sorted(times) and times[1] == pytest.approx(1001 / 30000, abs=1e-6)
+
+
+def test_parallel_chunks_match_single_worker(tmp_path, vtest, model_path):
+    """Two workers on time chunks give the same frames, stamps and (thanks to
+    the warm-up) nearly the same landmarks at the chunk boundary as one."""
+    from app.media.video import VideoReader
+    # vtest frames 120..359: a pedestrian is in view around the middle.
+    segment = [f.image for f in VideoReader(vtest).frames(120, 360)]
+    clip = write_clip(tmp_path / "seg.mp4", segment, time_base=Fraction(1, 10), rate=Fraction(10))
+    outs = {}
+    for jobs in (1, 2):
+        kp = tmp_path / f"k{jobs}.json"
+        result = _run(clip, tmp_path / f"o{jobs}.mp4", model_path, jobs=jobs, keypoints=(kp,))
+        assert result.jobs == jobs
+        outs[jobs] = read_keypoints(kp)["frames"]
+    assert len(outs[1]) == len(outs[2]) == 240
+    assert [f["time_s"] for f in outs[1]] == [f["time_s"] for f in outs[2]]
+    boundary = 120  # plan_chunks(240, 2) splits here
+    diffs = []
+    for i in range(boundary, boundary + 5):
+        a, b = outs[1][i]["people"], outs[2][i]["people"]
+        assert len(a) == len(b)
+        for pa in a:
+            xa = np.array([[lm["x"], lm["y"]] for lm in pa["landmarks"]])
+            best = min(np.abs(xa - np.array([[lm["x"], lm["y"]] for lm in pb["landmarks"]])).mean()
+                       for pb in b)
+            diffs.append(best)
+    assert diffs and float(np.mean(diffs)) < 3.0  # pixels
+
+
+def test_vtest_full_length_default_jobs(tmp_path, vtest, model_path):
+    out = tmp_path / "vtest.mp4"
+    result = convert(ConvertJob(vtest, out, ConvertSettings()), model_path)
+    info = probe(out, count_frames=True)
+    assert result.frames == info.frame_count == 795
+    assert info.fps == 10
+    assert abs(info.duration_s - 79.5) < 0.11
+    assert (info.width, info.height) == (768, 576)
+
+
+@pytest.mark.parametrize("audio,container,expect", [
+    ("aac", "mp4", "aac"),  # copied as is
+    ("pcm_s16le", "mov", "aac"),  # MP4 players can't take PCM: re-encoded
+    ("libopus", "mkv", "aac"),
+])
+def test_audio_is_kept(tmp_path, carphone, model_path, audio, container, expect):
+    src = write_clip(tmp_path / f"a.{container}", frames_of(carphone, 20), audio=audio,
+                     time_base=Fraction(1001, 30000), rate=Fraction(30000, 1001))
+    out = tmp_path / "o.mp4"
+    _run(src, out, model_path)
+    with av.open(str(out)) as c:
+        assert len(c.streams.audio) == 1
+        a = c.streams.audio[0]
+        assert a.codec_context.name == expect
+        decoded = sum(f.samples for f in c.decode(a))
+    assert decoded > 0.5 * 48000 * 20 / 29.97
+
+
+def test_no_audio_option_and_silent_source(tmp_path, carphone, model_path):
+    src = write_clip(tmp_path / "a.mp4", frames_of(carphone, 10), audio="aac")
+    out = tmp_path / "o.mp4"
+    _run(src, out, model_path, settings=ConvertSettings(jobs=1, keep_audio=False))
+    with av.open(str(out)) as c:
+        assert not c.streams.audio
+
+
+def test_variable_frame_rate_keeps_stamps(tmp_path, carphone, model_path):
+    stamps = [0, 33, 70, 100, 180, 200, 233, 300, 310, 400, 433, 500]
+    src = write_clip(tmp_path / "vfr.mkv", frames_of(carphone, len(stamps)), pts=stamps,
+                     time_base=Fraction(1, 1000))
+    out = tmp_path / "o.mp4"
+    _run(src, out, model_path)
+    src_pts, src_tb = _video_stamps(src)
+    dst_pts, dst_tb = _video_stamps(out)
+    assert len(dst_pts) == len(stamps)
+    assert [p * dst_tb for p in dst_pts] == [Fraction(s, 1000) for s in stamps]
+
+
+def test_odd_size_rounds_to_even(tmp_path, carphone, model_path):
+    frames = [np.ascontiguousarray(np.pad(f, ((0, 1), (0, 1), (0, 0)), mode="edge"))
+              for f in frames_of(carphone, 6)]  # 177 x 145
+    src = write_clip(tmp_path / "odd.avi", frames, codec="mpeg4")
+    out = tmp_path / "o.mp4"
+    _run(src, out, model_path)
+    info = probe(out, count_frames=True)
+    assert (info.width, info.height, info.frame_count) == (178, 146, 6)
+
+
+def test_still_image_gives_png_and_keypoints(tmp_path, media, model_path):
+    out, kp = tmp_path / "messi.png", tmp_path / "messi.json"
+    result = _run(media / "messi5.jpg", out, model_path, keypoints=(kp,))
+    from app.media.images import read_image
+    image = read_image(out)
+    src = read_image(media / "messi5.jpg")
+    assert image.shape == src.shape
+    assert result.frames == 1 and result.max_people >= 1
+    assert len(read_keypoints(kp)["frames"]) == 1
+    assert (image.max(axis=2) > 60).sum() > 200
+
+
+def _stripes_clip(path: Path, n: int, rate: int, size: tuple[int, int]) -> Path:
+    """A background clip whose frame i is a flat grey of level 20*i + 10."""
+    w, h = size
+    frames = [np.full((h, w, 3), 20 * i + 10, np.uint8) for i in range(n)]
+    return write_clip(path, frames, time_base=Fraction(1, rate), rate=Fraction(rate),
+                      codec="libx264", pix_fmt="yuv444p")
+
+
+@pytest.mark.parametrize("loop", [True, False])
+def test_background_video_synced_by_time_and_fitted(tmp_path, carphone, model_path, loop):
+    """A 6-frame, 12 fps, 320x200 background behind a 29.97 fps 176x144 clip:
+    frame at time t shows background frame floor(t*12) (looped or held)."""
+    bg = _stripes_clip(tmp_path / "bg.mp4", 6, 12, (320, 200))
+    src = write_clip(tmp_path / "src.mp4", frames_of(carphone, 45),
+                     time_base=Fraction(1001, 30000), rate=Fraction(30000, 1001))
+    out = tmp_path / "o.mp4"
+    spec = BackgroundSpec(path=bg, fit=FitMode.STRETCH, loop=loop)
+    style = RenderStyle(opacity=0.0)  # skeleton invisible: frames are pure background
+    _run(src, out, model_path, settings=ConvertSettings(jobs=1, background=spec, style=style))
+    frames = list(iter_frames(out))
+    assert len(frames) == 45
+    for f in frames[::4]:
+        k = int(f.time_s * 12 + 1e-6)
+        k = k % 6 if loop else min(k, 5)
+        level = 20 * k + 10
+        assert abs(float(np.median(f.image)) - level) <= 3, (f.time_s, k)
+        assert f.image.shape[:2] == (144, 176)
+
+
+def test_background_image_fill_covers_frame(tmp_path, carphone, media, model_path):
+    src = write_clip(tmp_path / "src.mp4", frames_of(carphone, 3))
+    out = tmp_path / "o.mp4"
+    spec = BackgroundSpec(path=media / "basketball1.png", fit=FitMode.FILL)
+    _run(src, out, model_path, settings=ConvertSettings(
+        jobs=1, background=spec, style=RenderStyle(opacity=0.0)))
+    from app.core.background import background_still
+    expected = background_still(spec, 176, 144).astype(int)
+    got = frames_of(out)[0].astype(int)
+    assert np.abs(got - expected).mean() < 6
+
+
+def test_progress_reports_and_finishes(tmp_path, carphone, model_path):
+    seen = []
+    src = write_clip(tmp_path / "src.mp4", frames_of(carphone, 30))
+    _run(src, tmp_path / "o.mp4", model_path, progress=seen.append)
+    assert seen and seen[-1].frames_done == 30 and seen[-1].fraction == 1.0
+    assert all(a.frames_done <= b.frames_done for a, b in zip(seen, seen[1:]))

@@ -1,0 +1,140 @@
+"""Model lookup order, offline mode, atomic download and clear errors."""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.core import model as model_mod
+from app.core.errors import ModelError
+from app.core.model import download_model, find_model, resolve_model
+from app.core.pose import check_model_loads
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    """No env model, empty bundle dirs and cache: only what a test puts there."""
+    monkeypatch.delenv("POSECLOAK_MODEL", raising=False)
+    monkeypatch.delenv("POSECLOAK_OFFLINE", raising=False)
+    bundle, cache = tmp_path / "bundle", tmp_path / "cache"
+    bundle.mkdir()
+    monkeypatch.setattr(model_mod, "bundled_dirs", lambda: [bundle])
+    monkeypatch.setattr(model_mod, "cache_dir", lambda: cache)
+    return bundle, cache
+
+
+def test_lookup_order(isolated, monkeypatch, tmp_path, model_path):
+    bundle, cache = isolated
+    assert find_model() is None
+    cache.mkdir()
+    shutil.copy(model_path, cache / "pose_landmarker_full.task")
+    assert find_model() == cache / "pose_landmarker_full.task"
+    shutil.copy(model_path, bundle / "pose_landmarker_full.task")
+    assert find_model() == bundle / "pose_landmarker_full.task"
+    env_copy = tmp_path / "env.task"
+    shutil.copy(model_path, env_copy)
+    monkeypatch.setenv("POSECLOAK_MODEL", str(env_copy))
+    assert find_model() == env_copy
+    assert find_model(model_path) == model_path  # explicit wins over everything
+
+
+def test_variant_selects_file(isolated, model_path):
+    bundle, _ = isolated
+    shutil.copy(model_path, bundle / "pose_landmarker_lite.task")
+    assert find_model(variant="lite") == bundle / "pose_landmarker_lite.task"
+    assert find_model(variant="full") is None
+    with pytest.raises(ModelError, match="unknown model variant"):
+        find_model(variant="huge")
+
+
+def test_offline_refuses_to_download(isolated, monkeypatch):
+    monkeypatch.setenv("POSECLOAK_OFFLINE", "1")
+
+    def no_network(*a, **k):
+        raise AssertionError("offline mode must not touch the network")
+
+    monkeypatch.setattr(model_mod.urllib.request, "urlopen", no_network)
+    with pytest.raises(ModelError, match="offline"):
+        resolve_model()
+    monkeypatch.delenv("POSECLOAK_OFFLINE")
+    with pytest.raises(ModelError, match="offline"):
+        resolve_model(offline=True)
+
+
+def test_corrupt_and_missing_model_messages(tmp_path, model_path):
+    broken = tmp_path / "broken.task"
+    broken.write_bytes(model_path.read_bytes()[:5000])
+    with pytest.raises(ModelError) as info:
+        find_model(broken)
+    assert "damaged" in str(info.value) and "\n" not in str(info.value)
+    with pytest.raises(ModelError, match="not found"):
+        find_model(tmp_path / "nope.task")
+
+
+def test_a_zip_that_is_not_a_model_fails_to_load(tmp_path):
+    import zipfile
+    fake = tmp_path / "fake.task"
+    with zipfile.ZipFile(fake, "w") as z:
+        z.writestr("pose_detector.tflite", b"not a model")
+    with pytest.raises(ModelError, match="could not be loaded"):
+        check_model_loads(find_model(fake))
+
+
+class _Server:
+    def __init__(self, payload: bytes) -> None:
+        body = payload
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/pose_landmarker_full.task"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()
+
+
+def test_download_is_atomic_with_progress(tmp_path, model_path):
+    seen = []
+    with _Server(model_path.read_bytes()) as server:
+        path = download_model("full", url=server.url, dest_dir=tmp_path,
+                              progress=lambda d, t: seen.append((d, t)))
+    assert path == tmp_path / "pose_landmarker_full.task"
+    assert path.read_bytes() == model_path.read_bytes()
+    assert seen[-1][0] == seen[-1][1] == model_path.stat().st_size
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp left
+    check_model_loads(path)
+
+
+def test_damaged_download_leaves_nothing(tmp_path):
+    with _Server(b"<html>captive portal</html>") as server:
+        with pytest.raises(ModelError, match="damaged"):
+            download_model("full", url=server.url, dest_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unreachable_download_is_one_clear_line(tmp_path):
+    with pytest.raises(ModelError) as info:
+        download_model("full", url="http://127.0.0.1:9/none.task", dest_dir=tmp_path)
+    message = str(info.value)
+    assert "could not download" in message and "POSECLOAK_MODEL" in message
+    assert "\n" not in message
+    assert list(tmp_path.iterdir()) == []
