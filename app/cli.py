@@ -68,7 +68,8 @@ def _add_style_options(p: argparse.ArgumentParser) -> None:
 
 def _add_people_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("people")
-    g.add_argument("--max-people", type=int, default=4, help="most people per frame (default 4)")
+    g.add_argument("--max-people", type=int, default=None,
+                   help="most people per frame (default 4, or 16 with --tiles)")
     g.add_argument("--min-detection-confidence", type=_float_range(0, 1), default=0.5)
     g.add_argument("--min-presence-confidence", type=_float_range(0, 1), default=0.5)
     g.add_argument("--min-tracking-confidence", type=_float_range(0, 1), default=0.5)
@@ -166,6 +167,8 @@ def settings_from_args(args: argparse.Namespace):
             background = BackgroundSpec(color=parse_color(bg), fit=fit, loop=args.bg_loop)
         except ValueError:
             raise PoseCloakError(f"background '{bg}': neither a colour nor an existing file.") from None
+    if args.max_people is None:
+        args.max_people = 16 if args.tiles not in (None, "off", "none") else 4
     if not 1 <= args.max_people <= 64:
         raise PoseCloakError("--max-people must be between 1 and 64.")
     if args.jobs < 0:
@@ -179,7 +182,8 @@ def settings_from_args(args: argparse.Namespace):
                        min_tracking_confidence=args.min_tracking_confidence)
     people = PeopleOptions(smoothing=args.smooth, exclude_ids=frozenset(args.exclude_id),
                            only_largest=args.only_largest, tiles=args.tiles,
-                           interpolate_gaps=max(0, args.interpolate_gaps))
+                           interpolate_gaps=max(0, args.interpolate_gaps),
+                           min_confidence=style.min_confidence)
     return ConvertSettings(style=style, background=background, pose=pose, people=people,
                            keep_audio=not args.no_audio, jobs=args.jobs)
 

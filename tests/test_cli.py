@@ -77,13 +77,20 @@ def test_batch_with_a_broken_file_converts_the_rest(tmp_path, short_clip):
     assert "Converted 2 of 3" in result.stderr
 
 
-@pytest.mark.parametrize("make,expect", [
-    (lambda d: d / "missing.mp4", "file not found"),
-    (lambda d: (d / "empty.mp4").write_bytes(b"") or d / "empty.mp4", "empty"),
-    (lambda d: (d / "notes.mkv").write_text("hello") or d / "notes.mkv", "not a video"),
+def _file(folder: Path, name: str, data: bytes | None) -> Path:
+    path = folder / name
+    if data is not None:
+        path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("name,data,expect", [
+    ("missing.mp4", None, "file not found"),
+    ("empty.mp4", b"", "empty"),
+    ("notes.mkv", b"hello, this is text", "not a video"),
 ])
-def test_bad_input_is_one_clear_line(tmp_path, make, expect):
-    src = make(tmp_path)
+def test_bad_input_is_one_clear_line(tmp_path, name, data, expect):
+    src = _file(tmp_path, name, data)
     result = run_cli("convert", str(src), "--out-dir", str(tmp_path / "o"))
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()

@@ -1,26 +1,54 @@
 """Per-person post-processing between pose estimation and rendering/export.
 
 Runs sequentially over frames in display order (after chunks are joined), so
-person IDs and smoothing are continuous across the whole video.
+person IDs and smoothing are continuous across the whole video. The steps,
+in this order:
+
+1. track: persistent IDs (app/core/tracking.py). Everything after it keys
+   on IDs, so it comes first.
+2. interpolate: fill a landmark's (or a whole person's) gap shorter than
+   `interpolate_gaps` frames between two confident frames. Before smoothing,
+   so the filter sees a continuous signal instead of a jump back from a
+   guessed or missing point.
+3. smooth: One-Euro filter per landmark per person (app/core/smoothing.py).
+4. filter: hide excluded IDs, or keep only the main subject. Last, so IDs
+   and filters are the same whichever people the user hides (hiding a
+   person never renumbers or re-smooths anyone else).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.core.pose import PoseEstimator, PoseOptions
+from app.core.smoothing import PoseSmoother, params_for_strength
+from app.core.tracking import PersonTracker, TrackerOptions, confident_mask
 from app.core.types import PoseFrame
 
 
 @dataclass(frozen=True)
 class PeopleOptions:
-    smoothing: float = 0.0  # One-Euro strength, 0 = off
+    smoothing: float = 0.0  # One-Euro strength 0..1, 0 = off (see smoothing.py)
     exclude_ids: frozenset[int] = frozenset()
-    only_largest: bool = False
+    only_largest: bool = False  # keep the main subject only
     tiles: str | None = None  # None (off), "auto" or "COLSxROWS"
-    interpolate_gaps: int = 0  # fill gaps shorter than this many frames
+    interpolate_gaps: int = 0  # fill gaps shorter than this many frames (0/1 = off)
+    # A landmark counts as seen (for gaps) when visibility and presence reach
+    # this; keep it equal to the render style's min_confidence.
+    min_confidence: float = 0.5
+    track_memory: int = 10  # frames an unseen person keeps their ID
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.smoothing <= 1.0:
+            raise ValueError("smoothing strength must be between 0 and 1")
+        if self.interpolate_gaps < 0 or self.track_memory < 0:
+            raise ValueError("frame counts must be 0 or more")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError("confidence must be between 0 and 1")
+        object.__setattr__(self, "exclude_ids", frozenset(int(i) for i in self.exclude_ids))
 
 
 def parse_tiles(text: str | None) -> tuple[int, int] | str | None:
@@ -39,10 +67,124 @@ def parse_tiles(text: str | None) -> tuple[int, int] | str | None:
     raise PoseCloakError(f"--tiles '{text}': use auto, off or COLSxROWS such as 3x2 (1 to 8 each).")
 
 
-def _box_area(landmarks: np.ndarray) -> float:
-    xy = landmarks[:, :2]
+def _box_area(landmarks: np.ndarray, confident: np.ndarray) -> float:
+    xy = landmarks[confident if confident.sum() >= 3 else slice(None), :2]
     span = xy.max(axis=0) - xy.min(axis=0)
     return float(span[0] * span[1])
+
+
+# --------------------------------------------------------------------------
+# gap interpolation
+
+
+class _Buffered:
+    """A frame held for look-ahead, as editable rows keyed by person ID."""
+
+    __slots__ = ("pose", "rows")
+
+    def __init__(self, pose: PoseFrame) -> None:
+        self.pose = pose
+        self.rows: dict[int, list[np.ndarray]] = {
+            pid: [pose.landmarks[r].copy(), pose.valid[r].copy()] for r, pid in enumerate(pose.ids)}
+
+    def frozen(self) -> PoseFrame:
+        ids = sorted(self.rows)
+        if not ids:
+            return self.pose
+        return self.pose.with_people(np.stack([self.rows[i][0] for i in ids]), tuple(ids),
+                                     np.stack([self.rows[i][1] for i in ids]))
+
+
+class _Seen:
+    """What the filler remembers of one person: their last row, and per
+    landmark the last frame and values where it was confident."""
+
+    __slots__ = ("row_frame", "row", "conf_frame", "conf_values")
+
+    def __init__(self) -> None:
+        self.row_frame = -1
+        self.row = np.zeros((0,))
+        self.conf_frame = np.full(33, -(10 ** 9))
+        self.conf_values = np.zeros((33, 5), np.float32)
+
+
+class GapFiller:
+    """Fills gaps shorter than `max_gap` frames by linear interpolation.
+
+    A gap is a run of frames where a tracked person's landmark was not
+    confident (below `min_confidence`, or not valid), or where the person was
+    not found at all, between two frames where it was. Filled landmarks get
+    interpolated positions and confidences (both ends were confident, so the
+    values are too) and valid = True; a gap of `max_gap` frames or more is
+    left alone, so those landmarks stay invalid in the export and undrawn.
+    A missing person's row is added back in a short gap (landmarks valid
+    only where both ends were confident).
+
+    Frames come out `max_gap - 1` frames late (the look-ahead), in order.
+    """
+
+    def __init__(self, max_gap: int, min_confidence: float = 0.5) -> None:
+        self.max_gap = max_gap
+        self.min_confidence = min_confidence
+        self._buffer: deque[_Buffered] = deque()
+        self._count = 0  # frames pushed so far = number of the next frame
+        self._seen: dict[int, _Seen] = {}
+
+    @property
+    def delay(self) -> int:
+        return max(0, self.max_gap - 1)
+
+    def _frame(self, number: int) -> _Buffered:
+        return self._buffer[number - (self._count - len(self._buffer))]
+
+    def push(self, pose: PoseFrame) -> list[PoseFrame]:
+        if self.max_gap <= 1:
+            return [pose]
+        now = self._count
+        self._buffer.append(_Buffered(pose))
+        self._count += 1
+        conf = confident_mask(pose.landmarks, self.min_confidence) & pose.valid
+        for r, pid in enumerate(pose.ids):
+            if pid < 0:
+                continue
+            seen = self._seen.setdefault(pid, _Seen())
+            lm = pose.landmarks[r]
+            gap = now - seen.row_frame - 1
+            if seen.row_frame >= 0 and 1 <= gap < self.max_gap:
+                # The person was missing: put rows back, valid only where filled below.
+                for k, f in enumerate(range(seen.row_frame + 1, now), 1):
+                    t = k / (gap + 1)
+                    row = (1 - t) * seen.row + t * lm
+                    self._frame(f).rows[pid] = [row.astype(np.float32), np.zeros(33, bool)]
+            gaps = now - seen.conf_frame - 1
+            fill = conf[r] & (gaps >= 1) & (gaps < self.max_gap)
+            for i in np.flatnonzero(fill):
+                start = int(seen.conf_frame[i])
+                for f in range(start + 1, now):
+                    row = self._frame(f).rows.get(pid)
+                    if row is None:
+                        continue
+                    t = (f - start) / (now - start)
+                    row[0][i] = (1 - t) * seen.conf_values[i] + t * lm[i]
+                    row[1][i] = True
+            seen.conf_frame[conf[r]] = now
+            seen.conf_values[conf[r]] = lm[conf[r]]
+            seen.row_frame, seen.row = now, lm.copy()
+        for pid in [p for p, s in self._seen.items() if now - s.row_frame >= self.max_gap]:
+            del self._seen[pid]
+        out = []
+        while len(self._buffer) > self.delay:
+            out.append(self._buffer.popleft().frozen())
+        return out
+
+    def flush(self) -> list[PoseFrame]:
+        out = [b.frozen() for b in self._buffer]
+        self._buffer.clear()
+        return out
+
+
+# --------------------------------------------------------------------------
+# the processor
 
 
 class PeopleProcessor:
@@ -56,20 +198,51 @@ class PeopleProcessor:
     def __init__(self, options: PeopleOptions = PeopleOptions(), fps: float = 30.0) -> None:
         self.options = options
         self.fps = fps
+        self.tracker = PersonTracker(TrackerOptions(memory_frames=options.track_memory,
+                                                    min_confidence=options.min_confidence))
+        self.gaps = GapFiller(options.interpolate_gaps, options.min_confidence)
+        params = params_for_strength(options.smoothing)
+        self.smoother = (PoseSmoother(params, fps, memory_frames=options.track_memory)
+                         if params is not None else None)
+        self._main_id: int | None = None
 
     def push(self, pose: PoseFrame) -> list[PoseFrame]:
-        if not any(i >= 0 for i in pose.ids):
-            pose = pose.with_people(pose.landmarks, tuple(range(pose.people)), pose.valid)
-        keep = [i for i in range(pose.people) if pose.ids[i] not in self.options.exclude_ids]
-        if self.options.only_largest and keep:
-            keep = [max(keep, key=lambda i: _box_area(pose.landmarks[i]))]
-        return [pose if len(keep) == pose.people else pose.select(keep)]
+        return [self._finish(p) for p in self.gaps.push(self.tracker.update(pose))]
 
     def flush(self) -> list[PoseFrame]:
-        return []
+        return [self._finish(p) for p in self.gaps.flush()]
+
+    def _finish(self, pose: PoseFrame) -> PoseFrame:
+        if self.smoother is not None:
+            pose = self.smoother.apply(pose)
+        return self._filter(pose)
+
+    def _filter(self, pose: PoseFrame) -> PoseFrame:
+        keep = [i for i in range(pose.people) if pose.ids[i] not in self.options.exclude_ids]
+        if self.options.only_largest and keep:
+            keep = [self._main_subject(pose, keep)]
+        return pose if len(keep) == pose.people else pose.select(keep)
+
+    def _main_subject(self, pose: PoseFrame, rows: list[int]) -> int:
+        """The largest person; the current main subject stays while they are
+        at least half the largest's size, so a passer-by does not take over
+        for a frame or two."""
+        conf = confident_mask(pose.landmarks, self.options.min_confidence) & pose.valid
+        areas = {r: _box_area(pose.landmarks[r], conf[r]) for r in rows}
+        largest = max(rows, key=lambda r: areas[r])
+        current = next((r for r in rows if pose.ids[r] == self._main_id), None)
+        if current is not None and areas[current] >= 0.5 * areas[largest]:
+            return current
+        self._main_id = pose.ids[largest]
+        return largest
 
 
 def make_pose_estimator(model_path, pose: PoseOptions, people: PeopleOptions = PeopleOptions(),
                         *, video: bool = True):
-    """The estimator for these options (one per thread; the caller closes it)."""
-    return PoseEstimator(model_path, pose, video=video)
+    """The estimator for these options (one per thread; the caller closes it):
+    a TiledPoseEstimator when tiles are on, else a plain PoseEstimator."""
+    grid = parse_tiles(people.tiles)
+    if grid is None or grid == (1, 1):
+        return PoseEstimator(model_path, pose, video=video)
+    from app.core.tiles import TiledPoseEstimator
+    return TiledPoseEstimator(model_path, pose, grid=grid, video=video)

@@ -1,0 +1,75 @@
+"""Real-footage inputs for the multi-person tests, computed once per session.
+
+Detection on vtest.avi with tiles costs about half a second a frame on two
+cores, so the tracking and tile tests share one cached run.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from app.core.pose import PoseEstimator, PoseOptions
+from app.core.tiles import TiledPoseEstimator
+from app.core.types import PoseFrame
+
+VTEST_START = 200  # people walk through the middle of the scene here
+VTEST_FRAMES = 40
+MAX_PEOPLE = 16
+
+
+@lru_cache(maxsize=2)
+def vtest_images(path: Path, start: int = VTEST_START, count: int = VTEST_FRAMES):
+    """Frames [start, start + count) of vtest.avi as (time_s, RGB) pairs."""
+    from app.media.video import VideoReader
+    reader = VideoReader(path)
+    tb, fps = reader.info.time_base, reader.info.fps
+    start_pts = reader.info.start_pts + round(start / fps / tb)
+    out = []
+    for frame in reader.frames(start_pts, None, start):
+        out.append((frame.time_s, frame.image))
+        if len(out) == count:
+            break
+    return tuple(out)
+
+
+@lru_cache(maxsize=4)
+def _vtest_run(path: Path, model: Path, tiles: bool):
+    images = vtest_images(path)
+    options = PoseOptions(max_people=MAX_PEOPLE)
+    est = (TiledPoseEstimator(model, options, grid="auto") if tiles
+           else PoseEstimator(model, options))
+    out, candidates = [], []
+    with est:
+        for n, (time_s, rgb) in enumerate(images):
+            h, w = rgb.shape[:2]
+            out.append(PoseFrame(index=n, time_s=time_s, width=w, height=h,
+                                 landmarks=est.detect(rgb, round(time_s * 1000))))
+            candidates.append(getattr(est, "last_candidates", out[-1].landmarks))
+    return tuple(out), tuple(candidates)
+
+
+def vtest_poses(path: Path, model: Path, tiles: bool) -> tuple[PoseFrame, ...]:
+    """Raw (untracked) pose frames of the vtest segment, full frame or tiled."""
+    return _vtest_run(path, model, tiles)[0]
+
+
+def vtest_candidates(path: Path, model: Path) -> tuple[np.ndarray, ...]:
+    """The tiled run's detections per frame before duplicates were merged."""
+    return _vtest_run(path, model, True)[1]
+
+
+def two_people_image(media: Path) -> np.ndarray:
+    """basketball1.png's player beside a 90% mirrored copy of himself (the
+    model finds both; the left one is the larger)."""
+    from app.media.images import read_image
+    player = read_image(media / "basketball1.png")[:, :300]
+    small = cv2.resize(player, None, fx=0.9, fy=0.9)[:, ::-1]
+    h, gap = player.shape[0], 30
+    out = np.zeros((h, player.shape[1] + gap + small.shape[1], 3), np.uint8)
+    out[:, :player.shape[1]] = player
+    out[h - small.shape[0]:, player.shape[1] + gap:] = small
+    return out
