@@ -253,3 +253,33 @@ def test_progress_reports_and_finishes(tmp_path, carphone, model_path):
     _run(src, tmp_path / "o.mp4", model_path, progress=seen.append)
     assert seen and seen[-1].frames_done == 30 and seen[-1].fraction == 1.0
     assert all(a.frames_done <= b.frames_done for a, b in zip(seen, seen[1:]))
+
+
+def test_chunk_plan_is_balanced_and_bounded():
+    from app.core.pipeline import MAX_CHUNK_FRAMES, WARMUP_FRAMES, plan_chunks
+    assert plan_chunks(120, 2) == plan_chunks(120, 1)  # too short to split
+    chunks = plan_chunks(5000, 2)
+    assert len(chunks) % 2 == 0
+    assert chunks[0].first == 0 and chunks[-1].end == 5000
+    assert all(a.end == b.first for a, b in zip(chunks, chunks[1:]))
+    assert all(c.end - c.first <= MAX_CHUNK_FRAMES for c in chunks)
+    assert all(c.first - c.warm == WARMUP_FRAMES for c in chunks[1:])
+    sizes = [c.end - c.first for c in chunks]
+    assert max(sizes) - min(sizes) <= 1
+
+
+def test_many_chunks_join_in_order(tmp_path, carphone, model_path, monkeypatch):
+    """Six small chunks on two workers: every frame once, in order, whatever
+    order the workers finish in."""
+    import app.core.pipeline as pipeline
+    real_plan = pipeline.plan_chunks
+    monkeypatch.setattr(pipeline, "plan_chunks", lambda n, jobs: real_plan(
+        n, jobs, max_chunk=20, min_chunk=10, warmup=3))
+    src = write_clip(tmp_path / "src.mp4", frames_of(carphone, 120),
+                     time_base=Fraction(1001, 30000), rate=Fraction(30000, 1001))
+    out, kp = tmp_path / "o.mp4", tmp_path / "k.json"
+    result = _run(src, out, model_path, jobs=2, keypoints=(kp,))
+    assert result.jobs == 2 and result.frames == 120
+    frames = read_keypoints(kp)["frames"]
+    assert [f["index"] for f in frames] == list(range(120))
+    assert _video_stamps(out)[0] == _video_stamps(src)[0]

@@ -243,7 +243,12 @@ class _PoseWorkers:
         self.source, self.info, self.pts, self.chunks = source, info, pts, chunks
         self.model_path, self.settings, self.stop = model_path, settings, stop
         self.queues = [queue.Queue() for _ in chunks]  # bounded by chunk length
-        self._slots = threading.Semaphore(jobs + 1)
+        # Chunk c may start once c <= consumed + jobs: a window in chunk order,
+        # so the chunk the joiner waits for can always start (a plain
+        # semaphore could be taken entirely by later chunks: deadlock).
+        self._jobs = jobs
+        self._consumed = 0
+        self._window = threading.Condition()
         self.threads = [threading.Thread(target=self._run, args=(w, jobs), daemon=True,
                                          name=f"posecloak-pose-{w}") for w in range(jobs)]
 
@@ -252,17 +257,22 @@ class _PoseWorkers:
             t.start()
 
     def chunk_done(self) -> None:
-        self._slots.release()
+        with self._window:
+            self._consumed += 1
+            self._window.notify_all()
 
     def join(self) -> None:
         for t in self.threads:
             t.join()
 
-    def _acquire_slot(self) -> bool:
-        while not self.stop.is_set():
-            if self._slots.acquire(timeout=0.1):
-                return True
-        return False
+    def _may_start(self, chunk: Chunk) -> bool:
+        """Waits until `chunk` is inside the window; False when stopping."""
+        with self._window:
+            while chunk.number > self._consumed + self._jobs:
+                if self.stop.is_set():
+                    return False
+                self._window.wait(timeout=0.1)
+        return not self.stop.is_set()
 
     def _run(self, worker: int, jobs: int) -> None:
         from app.media.video import VideoReader
@@ -272,7 +282,7 @@ class _PoseWorkers:
             estimator = make_pose_estimator(self.model_path, self.settings.pose,
                                             self.settings.people, video=True)
             for chunk in mine:
-                if not self._acquire_slot():
+                if not self._may_start(chunk):
                     return
                 reader = VideoReader(self.source, self.info)
                 if self.pts is None:
