@@ -1,0 +1,84 @@
+"""Export and model settings: output folder, keypoints, audio, offline mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QVBoxLayout)
+
+from app.core.studio_settings import StudioSettings
+from app.gui.settings_panel import SettingsPanel
+from app.gui.widgets import form_group
+
+
+def default_output_dir() -> Path:
+    movies = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MoviesLocation)
+    return Path(movies or Path.home()) / "PoseCloak"
+
+
+def output_dir_of(settings: StudioSettings) -> Path:
+    return Path(settings.output_dir).expanduser() if settings.output_dir else default_output_dir()
+
+
+class ExportPanel(SettingsPanel):
+    def _build(self, layout: QVBoxLayout) -> None:
+        box, form = form_group("Output")
+        self.folder = QLineEdit()
+        self.folder.setReadOnly(True)
+        self.folder.setToolTip("Where converted files and recordings are saved")
+        browse = QPushButton("Browse\u2026")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+        form.addRow("Folder", row)
+        self.json = QCheckBox("Keypoints as JSON")
+        self.json.setToolTip("Write landmark positions beside each video (needed for plots)")
+        self.csv = QCheckBox("Keypoints as CSV")
+        self.csv.setToolTip("Write one CSV row per landmark beside each video")
+        self.audio = QCheckBox("Keep the source's audio")
+        self.audio.setToolTip("Copy the soundtrack into exported videos (recordings never "
+                              "have audio)")
+        self.record_keypoints = QCheckBox("Record keypoints with live recordings")
+        for box_widget in (self.json, self.csv, self.audio, self.record_keypoints):
+            form.addRow(box_widget)
+        layout.addWidget(box)
+
+        box, form = form_group("Pose model")
+        self.offline = QCheckBox("Offline (never download the model)")
+        self.offline.setToolTip("Use only a model already on this computer")
+        self.model_label = QLabel("Looking for the model\u2026")
+        self.model_label.setObjectName("Muted")
+        self.model_label.setWordWrap(True)
+        form.addRow(self.offline)
+        form.addRow(self.model_label)
+        layout.addWidget(box)
+
+        self.json.toggled.connect(lambda _on: self._keypoints())
+        self.csv.toggled.connect(lambda _on: self._keypoints())
+        self.audio.toggled.connect(lambda on: self._edit(keep_audio=on))
+        self.record_keypoints.toggled.connect(lambda on: self._edit(record_keypoints=on))
+        self.offline.toggled.connect(lambda on: self._edit(offline=on))
+
+    def _show(self, settings: StudioSettings) -> None:
+        self.folder.setText(str(output_dir_of(settings)))
+        self.json.setChecked("json" in settings.keypoints)
+        self.csv.setChecked("csv" in settings.keypoints)
+        self.audio.setChecked(settings.keep_audio)
+        self.record_keypoints.setChecked(settings.record_keypoints)
+        self.offline.setChecked(settings.offline)
+
+    def set_model_text(self, text: str) -> None:
+        self.model_label.setText(text)
+
+    def _keypoints(self) -> None:
+        formats = tuple(f for f, box in (("json", self.json), ("csv", self.csv)) if box.isChecked())
+        self._edit(keypoints=formats)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Output folder", self.folder.text())
+        if folder:
+            self._edit(output_dir=folder)
+            self.folder.setText(folder)

@@ -1,0 +1,243 @@
+"""The live area: source bar, preview and the live session behind them.
+
+Shows the newest frame only (the worker's mailbox), reports rates for the
+status bar, and turns clicks on a person into an exclusion request.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from app.core.live import LiveSettings, person_at
+from app.core.live_recorder import RecordRequest
+from app.core.types import PoseFrame
+from app.gui.capture_worker import CaptureWorker, LiveFrame
+from app.gui.live_session import LiveSession
+from app.gui.preview import PreviewPanel
+from app.gui.source_bar import SourceBar, SourceChoice
+from app.media.sources import (NO_CAMERA_MESSAGE, CameraSource, FileSource, FrameSource,
+                               SourceInfo)
+
+STATUS_MS = 250  # the status bar is refreshed on a timer, not per frame
+
+
+class LivePanel(QWidget):
+    """Thread: GUI."""
+
+    frame_shown = Signal(object)  # LiveFrame
+    status_changed = Signal(str, str, str, str, str)  # source, size, capture, inference, people
+    person_excluded = Signal(int)
+    message = Signal(str)  # a short status-bar message
+    error = Signal(str, str)  # title, text: worth a dialog
+    running_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source_bar = SourceBar()
+        self.preview = PreviewPanel()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(self.source_bar)
+        layout.addWidget(self.preview, 1)
+
+        self.session = LiveSession(self)
+        self.session.running_changed.connect(self._on_running_changed)
+        self.model_path: Path | None = None
+        self.settings = LiveSettings()
+        self.record_target = lambda: None  # set by the window: () -> RecordRequest | None
+        self.frames_shown = 0
+        self._latest: LiveFrame | None = None
+        self._info: SourceInfo | None = None
+        self._source: FrameSource | None = None
+
+        self.source_bar.start_requested.connect(self.start_selected)
+        self.source_bar.stop_requested.connect(self.stop)
+        self.source_bar.pause_toggled.connect(self._on_pause)
+        self.source_bar.seek_requested.connect(self._on_seek)
+        self.source_bar.show_raw_toggled.connect(self._on_show_raw)
+        self.source_bar.record_toggled.connect(self._on_record)
+        self.preview.skeleton.image_clicked.connect(self._on_preview_clicked)
+
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(STATUS_MS)
+        self._status_timer.timeout.connect(self._report_status)
+
+    @property
+    def worker(self) -> CaptureWorker | None:
+        return self.session.worker
+
+    @property
+    def running(self) -> bool:
+        return self.session.running
+
+    @property
+    def latest_pose(self) -> PoseFrame | None:
+        return self._latest.result.pose if self._latest else None
+
+    def set_settings(self, settings: LiveSettings) -> None:
+        """New style, background or people options: used from the next frame."""
+        self.settings = settings
+        if self.worker is not None:
+            self.worker.update_settings(settings)
+
+    # start / stop ------------------------------------------------------------------
+    def source_for(self, choice: SourceChoice) -> FrameSource:
+        if choice.kind == "camera":
+            return CameraSource(choice.camera)
+        return FileSource(choice.path)
+
+    def start_selected(self) -> None:
+        choice = self.source_bar.choice()
+        if choice is None:
+            self.error.emit("No live source", NO_CAMERA_MESSAGE)
+            return
+        self.start(self.source_for(choice))
+
+    def start(self, source: FrameSource) -> bool:
+        """Starts `source` (any FrameSource: camera, file, synthetic)."""
+        if self.running:
+            return False
+        if self.model_path is None:
+            self.error.emit("The pose model is not ready",
+                            "The pose model is still loading or could not be found; see the "
+                            "Export tab for details.")
+            return False
+        self._source = source
+        self.session.start(source, self.model_path, self.settings, self._connect_worker)
+        self.preview.skeleton.set_overlay("Starting\u2026")
+        self.message.emit(f"Starting {source.name}\u2026")
+        return True
+
+    def _connect_worker(self, worker: CaptureWorker) -> None:
+        worker.opened.connect(self._on_opened)
+        worker.frame_ready.connect(self._on_frame_ready)
+        worker.source_lost.connect(self._on_source_lost)
+        worker.source_back.connect(self._on_source_back)
+        worker.recording_started.connect(self._on_recording_started)
+        worker.recording_stopped.connect(self._on_recording_stopped)
+        worker.recording_failed.connect(self._on_recording_failed)
+        worker.failed.connect(self._on_worker_failed)
+
+    def stop(self) -> None:
+        self.session.stop()
+
+    def shutdown(self, timeout_ms: int = 15000) -> bool:
+        """Stops and waits for the capture thread (closing the window)."""
+        return self.session.wait(timeout_ms)
+
+    # worker signals ------------------------------------------------------------------
+    def _on_running_changed(self, running: bool) -> None:
+        if running:
+            self._status_timer.start()
+        else:
+            self._status_timer.stop()
+            self._info = None
+            self._latest = None
+            self._source = None
+            self.source_bar.set_running(False)
+            self.preview.skeleton.set_overlay("")
+            self.preview.raw.set_image(None)
+            self.status_changed.emit("No live source", "", "", "", "")
+        self.running_changed.emit(running)
+
+    def _on_opened(self, info: SourceInfo) -> None:
+        self._info = info
+        self.source_bar.set_running(True, info.seekable, info.duration_s)
+        self.preview.skeleton.set_overlay("Loading the pose model\u2026")
+
+    def _on_frame_ready(self) -> None:
+        worker = self.worker
+        frame = worker.take_latest() if worker is not None else None
+        if frame is None:
+            return
+        if self._latest is None:
+            self.preview.skeleton.set_overlay("")
+        self._latest = frame
+        self.frames_shown += 1
+        result = frame.result
+        self.preview.skeleton.set_image(result.rendered)
+        if self.preview.raw.isVisible() and result.raw is not None:
+            self.preview.raw.set_image(result.raw)
+        self.source_bar.set_position(frame.position_s)
+        self.frame_shown.emit(frame)
+
+    def _on_source_lost(self, message: str) -> None:
+        text = f"{message} Waiting for it to come back\u2026"
+        self.preview.skeleton.set_overlay(text)
+        self.message.emit(text)
+
+    def _on_source_back(self) -> None:
+        self.preview.skeleton.set_overlay("")
+        self.message.emit("The live source is back.")
+
+    def _on_worker_failed(self, message: str) -> None:
+        self.error.emit("The live preview stopped", message)
+
+    def _on_recording_started(self, path: str) -> None:
+        self.message.emit(f"Recording the skeleton to {path}")
+
+    def _on_recording_stopped(self, path: str) -> None:
+        self.message.emit(f"Recording saved: {path}")
+
+    def _on_recording_failed(self, message: str) -> None:
+        self.source_bar.record.setChecked(False)
+        self.error.emit("Recording failed", message)
+
+    def _report_status(self) -> None:
+        info, frame = self._info, self._latest
+        if info is None:
+            return
+        capture = f"capture {frame.capture_fps:.1f} fps" if frame else "capture \u2013"
+        inference = f"inference {frame.inference_fps:.1f} fps" if frame else "inference \u2013"
+        people = f"{frame.result.pose.people} people" if frame else ""
+        self.status_changed.emit(info.name, f"{info.width}\u00d7{info.height}", capture,
+                                 inference, people)
+
+    # controls ------------------------------------------------------------------------
+    def _on_pause(self, paused: bool) -> None:
+        set_paused = getattr(self._source, "set_paused", None)
+        if set_paused is not None:
+            set_paused(paused)
+
+    def _on_seek(self, seconds: float) -> None:
+        seek = getattr(self._source, "seek", None)
+        if seek is not None:
+            seek(seconds)
+
+    def _on_show_raw(self, show: bool) -> None:
+        self.preview.set_show_raw(show)
+        self.set_settings(replace(self.settings, show_raw=show))
+
+    def _on_record(self, on: bool) -> None:
+        worker = self.worker
+        if worker is None:
+            self.source_bar.record.setChecked(False)
+            return
+        if not on:
+            worker.stop_recording()
+            return
+        request: RecordRequest | None = self.record_target()
+        if request is None:
+            self.source_bar.record.setChecked(False)
+            return
+        worker.start_recording(request)
+
+    def _on_preview_clicked(self, x: float, y: float) -> None:
+        pose = self.latest_pose
+        if pose is None:
+            return
+        person = person_at(pose, x, y)
+        if person is None:
+            self.message.emit("No person there to leave out.")
+            return
+        self.person_excluded.emit(person)
+
+
+def recording_name(folder: Path) -> Path:
+    return folder / time.strftime("live-%Y%m%d-%H%M%S.mp4")

@@ -1,0 +1,91 @@
+"""People controls: how many, distant people, smoothing, main subject only,
+colour by person, IDs, and the people left out by a click in the preview."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout
+
+from app.core.studio_settings import StudioSettings
+from app.gui.settings_panel import SettingsPanel
+from app.gui.widgets import ValueSlider, form_group
+
+
+class PeoplePanel(SettingsPanel):
+    clear_exclusions = Signal()
+
+    def _build(self, layout: QVBoxLayout) -> None:
+        box, form = form_group("Detection")
+        self.max_people = QSpinBox()
+        self.max_people.setRange(1, 64)
+        self.max_people.setToolTip("The most people found in one frame")
+        form.addRow("Max people", self.max_people)
+        self.tiles = QCheckBox("Find distant people (slower)")
+        self.tiles.setToolTip("Also search enlarged tiles of the frame, for small people far "
+                              "from the camera")
+        form.addRow(self.tiles)
+        self.only_largest = QCheckBox("Main subject only")
+        self.only_largest.setToolTip("Keep only the largest person in each frame")
+        form.addRow(self.only_largest)
+        layout.addWidget(box)
+
+        box, form = form_group("Smoothing")
+        self.live_smoothing = ValueSlider(0, 1, 0.05, "{:.2f}",
+                                          "Steadies the live preview (0 = off)")
+        self.export_smoothing = ValueSlider(0, 1, 0.05, "{:.2f}",
+                                            "Steadies exported videos and keypoints (0 = off)")
+        form.addRow("Preview", self.live_smoothing)
+        form.addRow("Export", self.export_smoothing)
+        layout.addWidget(box)
+
+        box, form = form_group("Identity")
+        self.color_by_person = QCheckBox("Colour by person")
+        self.color_by_person.setToolTip("Each tracked person gets their own colour")
+        self.show_ids = QCheckBox("Show person IDs")
+        self.show_ids.setToolTip("Write each person's ID above them (in exports too)")
+        form.addRow(self.color_by_person)
+        form.addRow(self.show_ids)
+        layout.addWidget(box)
+
+        box, form = form_group("Left out")
+        self.excluded = QLabel()
+        self.excluded.setObjectName("Muted")
+        self.excluded.setWordWrap(True)
+        self.clear = QPushButton("Clear")
+        self.clear.setToolTip("Show everyone again (Ctrl+Shift+X)")
+        self.clear.clicked.connect(self.clear_exclusions)
+        row = QHBoxLayout()
+        row.addWidget(self.excluded, 1)
+        row.addWidget(self.clear)
+        form.addRow(row)
+        layout.addWidget(box)
+
+        self.max_people.valueChanged.connect(
+            lambda n: self._edit(pose=replace(self.settings.pose, max_people=n)))
+        self.tiles.toggled.connect(lambda on: self._people(tiles="auto" if on else None))
+        self.only_largest.toggled.connect(lambda on: self._people(only_largest=on))
+        self.live_smoothing.value_changed.connect(lambda v: self._edit(live_smoothing=v))
+        self.export_smoothing.value_changed.connect(lambda v: self._edit(export_smoothing=v))
+        self.color_by_person.toggled.connect(
+            lambda on: self._edit(style=replace(self.settings.style, color_by_person=on)))
+        self.show_ids.toggled.connect(
+            lambda on: self._edit(style=replace(self.settings.style, show_ids=on)))
+
+    def _show(self, settings: StudioSettings) -> None:
+        self.max_people.setValue(settings.pose.max_people)
+        self.tiles.setChecked(settings.people.tiles is not None)
+        self.only_largest.setChecked(settings.people.only_largest)
+        self.live_smoothing.set_value(settings.live_smoothing)
+        self.export_smoothing.set_value(settings.export_smoothing)
+        self.color_by_person.setChecked(settings.style.color_by_person)
+        self.show_ids.setChecked(settings.style.show_ids)
+        ids = sorted(settings.people.exclude_ids)
+        self.excluded.setText(", ".join(f"#{i}" for i in ids) if ids else
+                              "Nobody. Click a person in the preview to leave them out of "
+                              "the preview, recordings and exports.")
+        self.clear.setEnabled(bool(ids))
+
+    def _people(self, **changes) -> None:
+        self._edit(people=replace(self.settings.people, **changes))

@@ -1,0 +1,172 @@
+"""The live source controls above the preview: source, start/stop, pause,
+seek, raw view and record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
+                               QSlider, QWidget)
+
+from app.cli_progress import format_duration
+from app.gui.background_panel import media_filter
+from app.media.sources import NO_CAMERA_MESSAGE, CameraDevice
+
+_SEEK_STEPS = 1000
+
+
+@dataclass(frozen=True)
+class SourceChoice:
+    kind: str  # "camera" or "file"
+    camera: int = 0
+    path: Path | None = None
+
+    @property
+    def label(self) -> str:
+        return f"Camera {self.camera}" if self.kind == "camera" else (self.path.name if self.path else "")
+
+
+def _clock(seconds: float) -> str:
+    return format_duration(max(0.0, seconds))
+
+
+class SourceBar(QWidget):
+    """Thread: GUI."""
+
+    start_requested = Signal()
+    stop_requested = Signal()
+    pause_toggled = Signal(bool)
+    seek_requested = Signal(float)
+    show_raw_toggled = Signal(bool)
+    record_toggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source = QComboBox()
+        self.source.setMinimumWidth(190)
+        self.source.setToolTip("The live source: a camera or a video file played in real time")
+        self.start = QPushButton("Start")
+        self.start.setObjectName("Primary")
+        self.start.setCheckable(True)
+        self.start.setToolTip("Start or stop the live preview (Ctrl+L)")
+        self.pause = QPushButton("Pause")
+        self.pause.setCheckable(True)
+        self.pause.setToolTip("Pause or resume a video file (Space)")
+        self.seek = QSlider(Qt.Orientation.Horizontal)
+        self.seek.setRange(0, _SEEK_STEPS)
+        self.seek.setToolTip("Position in the video file")
+        self.time = QLabel("0:00 / 0:00")
+        self.time.setObjectName("Muted")
+        self.show_raw = QPushButton("Show camera")
+        self.show_raw.setCheckable(True)
+        self.show_raw.setToolTip("Show the raw picture beside the skeleton for framing; it is "
+                                 "never recorded or saved (Ctrl+K)")
+        self.record = QPushButton("\u25cf Record")
+        self.record.setObjectName("Record")
+        self.record.setCheckable(True)
+        self.record.setToolTip("Record the skeleton (never the camera picture) to a video "
+                               "without audio (Ctrl+R)")
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        for widget in (self.source, self.start, self.pause):
+            layout.addWidget(widget)
+        layout.addWidget(self.seek, 1)
+        for widget in (self.time, self.show_raw, self.record):
+            layout.addWidget(widget)
+
+        self._duration = 0.0
+        self._file_item_path: Path | None = None
+        self.source.activated.connect(self._on_source_activated)
+        self.start.clicked.connect(self._on_start_clicked)
+        self.pause.toggled.connect(self.pause_toggled)
+        self.seek.sliderReleased.connect(self._on_seek)
+        self.show_raw.toggled.connect(self.show_raw_toggled)
+        self.record.clicked.connect(self.record_toggled)
+        self.set_cameras([])
+        self.set_running(False)
+
+    # sources --------------------------------------------------------------------
+    # Items carry string keys ("camera:N", "file", "browse"): Qt compares
+    # item data by value only for its own types.
+    def set_cameras(self, cameras: list[CameraDevice]) -> None:
+        current = self.source.currentData()
+        self.source.clear()
+        for cam in cameras:
+            self.source.addItem(cam.label, f"camera:{cam.index}")
+        if not cameras:
+            self.source.addItem("No camera found", "none")
+            item = self.source.model().item(0)
+            item.setEnabled(False)
+            item.setToolTip(NO_CAMERA_MESSAGE)
+        if self._file_item_path is not None:
+            self.source.addItem(self._file_item_path.name, "file")
+        self.source.addItem("Video file\u2026", "browse")
+        index = self.source.findData(current) if current not in (None, "none", "browse") else -1
+        if index < 0:
+            index = 0 if cameras else max(0, self.source.findData("file"))
+        self.source.setCurrentIndex(index)
+
+    def set_file(self, path: Path) -> None:
+        """Makes `path` the selected source (replacing an earlier file)."""
+        self._file_item_path = Path(path)
+        index = self.source.findData("file")
+        if index < 0:
+            index = self.source.findData("browse")
+            self.source.insertItem(index, self._file_item_path.name, "file")
+        else:
+            self.source.setItemText(index, self._file_item_path.name)
+        self.source.setItemData(index, str(path), Qt.ItemDataRole.ToolTipRole)
+        self.source.setCurrentIndex(index)
+
+    def choice(self) -> SourceChoice | None:
+        key = self.source.currentData()
+        if isinstance(key, str) and key.startswith("camera:"):
+            return SourceChoice("camera", int(key.split(":")[1]))
+        if key == "file" and self._file_item_path is not None:
+            return SourceChoice("file", path=self._file_item_path)
+        return None
+
+    def _on_source_activated(self, _index: int) -> None:
+        if self.source.currentData() != "browse":
+            return
+        name, _ = QFileDialog.getOpenFileName(self, "Video file as live source", "",
+                                              media_filter())
+        if name:
+            self.set_file(Path(name))
+        else:
+            self.source.setCurrentIndex(max(0, self.source.findData("file")))
+
+    # state ----------------------------------------------------------------------
+    def set_running(self, running: bool, seekable: bool = False, duration_s: float = 0.0) -> None:
+        self.start.setChecked(running)
+        self.start.setText("Stop" if running else "Start")
+        self.source.setEnabled(not running)
+        self.pause.setEnabled(running and seekable)
+        self.seek.setEnabled(running and seekable)
+        self.record.setEnabled(running)
+        self._duration = duration_s if seekable else 0.0
+        if not running:
+            self.pause.setChecked(False)
+            self.record.setChecked(False)
+            self.seek.setValue(0)
+            self.time.setText("0:00 / 0:00")
+
+    def set_position(self, seconds: float) -> None:
+        if self._duration <= 0:
+            self.time.setText(_clock(seconds))
+            return
+        if not self.seek.isSliderDown():
+            self.seek.setValue(round(_SEEK_STEPS * min(1.0, seconds / self._duration)))
+        self.time.setText(f"{_clock(seconds)} / {_clock(self._duration)}")
+
+    def _on_start_clicked(self, checked: bool) -> None:
+        self.start.setChecked(not checked)  # the window confirms the new state
+        (self.start_requested if checked else self.stop_requested).emit()
+
+    def _on_seek(self) -> None:
+        if self._duration > 0:
+            self.seek_requested.emit(self.seek.value() / _SEEK_STEPS * self._duration)

@@ -1,0 +1,106 @@
+"""Small reusable controls: a colour button and a slider with its value."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (QColorDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QSlider, QToolButton, QWidget)
+
+from app.core.style import RGB, format_color
+
+
+def swatch_icon(rgb: RGB, size: int = 16) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QColor(0, 0, 0, 90))
+    painter.setBrush(QColor(*rgb))
+    painter.drawRoundedRect(1, 1, size - 2, size - 2, 4, 4)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class ColorButton(QToolButton):
+    """Shows a colour; a click opens the colour picker."""
+
+    color_changed = Signal(tuple)
+
+    def __init__(self, rgb: RGB = (0, 0, 0), tooltip: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.setIconSize(QSize(16, 16))
+        self.setToolTip(tooltip)
+        self._rgb: RGB = rgb
+        self._show()
+        self.clicked.connect(self._pick)
+
+    @property
+    def rgb(self) -> RGB:
+        return self._rgb
+
+    def set_color(self, rgb: RGB, *, notify: bool = False) -> None:
+        changed = tuple(rgb) != self._rgb
+        self._rgb = tuple(rgb)  # type: ignore[assignment]
+        self._show()
+        if notify and changed:
+            self.color_changed.emit(self._rgb)
+
+    def _show(self) -> None:
+        self.setIcon(swatch_icon(self._rgb))
+        self.setText(format_color(self._rgb))
+
+    def _pick(self) -> None:
+        chosen = QColorDialog.getColor(QColor(*self._rgb), self, self.toolTip() or "Colour")
+        if chosen.isValid():
+            self.set_color((chosen.red(), chosen.green(), chosen.blue()), notify=True)
+
+
+class ValueSlider(QWidget):
+    """A horizontal slider over [minimum, maximum] in `step`s with its value
+    shown beside it; `value_changed` carries the float value."""
+
+    value_changed = Signal(float)
+
+    def __init__(self, minimum: float, maximum: float, step: float, fmt: str = "{:.1f}",
+                 tooltip: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._min, self._step, self._fmt = minimum, step, fmt
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, round((maximum - minimum) / step))
+        self.slider.setToolTip(tooltip)
+        self.label = QLabel()
+        self.label.setMinimumWidth(38)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.label)
+        self.slider.valueChanged.connect(self._on_slider_moved)
+        self._on_slider_moved(self.slider.value(), emit=False)
+
+    def value(self) -> float:
+        return round(self._min + self.slider.value() * self._step, 6)
+
+    def set_value(self, value: float) -> None:
+        """Moves the slider without emitting `value_changed`."""
+        self.slider.blockSignals(True)
+        self.slider.setValue(round((value - self._min) / self._step))
+        self.slider.blockSignals(False)
+        self._on_slider_moved(self.slider.value(), emit=False)
+
+    def _on_slider_moved(self, _position: int, emit: bool = True) -> None:
+        self.label.setText(self._fmt.format(self.value()))
+        if emit:
+            self.value_changed.emit(self.value())
+
+
+def form_group(title: str) -> tuple[QGroupBox, QFormLayout]:
+    box = QGroupBox(title)
+    form = QFormLayout(box)
+    form.setContentsMargins(0, 4, 0, 0)
+    form.setHorizontalSpacing(12)
+    form.setVerticalSpacing(8)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return box, form

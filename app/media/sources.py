@@ -1,0 +1,398 @@
+"""Live frame sources for the preview: a camera, a video file, or a synthetic
+stand-in for a camera (tests). Qt-free.
+
+A source is configured on any thread, then opened, read and closed by the one
+worker thread that uses it (cameras and decoders are not thread-safe). Only
+`interrupt`, `set_paused` and `seek` may be called from other threads.
+
+`read(timeout)` returns the newest Frame, or None when no new frame came
+within `timeout` (paused, or waiting for the next frame's time); it raises
+SourceEnded at the end of a file that does not loop, and SourceUnavailable
+while a device delivers nothing (unplugged camera): the caller may keep
+reading, and frames come again when the device is back.
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from app.core.errors import PoseCloakError
+from app.core.types import Frame
+
+
+class SourceUnavailable(PoseCloakError):
+    """The source delivers no frames for now (it may come back)."""
+
+
+class SourceEnded(PoseCloakError):
+    """A file source reached its end and does not loop."""
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What an opened source delivers."""
+
+    name: str
+    width: int
+    height: int
+    fps: float
+    seekable: bool = False
+    duration_s: float = 0.0
+
+
+class FrameSource(Protocol):
+    name: str
+    frames_seen: int  # frames the device or file delivered (capture rate)
+
+    def open(self) -> SourceInfo: ...
+
+    def read(self, timeout: float) -> Frame | None: ...
+
+    def close(self) -> None: ...
+
+    def interrupt(self) -> None: ...
+
+
+class _Waker:
+    """An interruptible wait shared by the sources' read()."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleeps up to `seconds`; True if woken early by `wake`."""
+        if seconds <= 0:
+            return False
+        woke = self._event.wait(seconds)
+        self._event.clear()
+        return woke
+
+    def wake(self) -> None:
+        self._event.set()
+
+
+# --------------------------------------------------------------------------
+# cameras
+
+
+@dataclass(frozen=True)
+class CameraDevice:
+    index: int
+    label: str
+
+
+NO_CAMERA_MESSAGE = ("No camera found. Connect a camera (and allow the app to use it), "
+                     "or choose a video file as the live source.")
+
+
+def list_cameras(max_index: int = 4) -> list[CameraDevice]:
+    """Cameras that open, by index. On Linux only /dev/video* nodes are tried
+    (probing absent indices makes OpenCV slow and noisy)."""
+    import sys
+    if sys.platform.startswith("linux"):
+        indices = sorted(int(m.group(1)) for p in glob.glob("/dev/video*")
+                         if (m := re.fullmatch(r"/dev/video(\d+)", p)))
+    else:
+        indices = list(range(max_index))
+    found = []
+    for index in indices:
+        cap = _open_capture(index)
+        try:
+            if cap is not None and cap.isOpened() and cap.read()[0]:
+                found.append(CameraDevice(index, f"Camera {index}"))
+        finally:
+            if cap is not None:
+                cap.release()
+    return found
+
+
+def _open_capture(index: int):
+    import cv2
+    try:
+        return cv2.VideoCapture(index)
+    except cv2.error:
+        return None
+
+
+class CameraSource:
+    """A webcam through OpenCV. A capture that stops delivering raises
+    SourceUnavailable; the next reads try to reopen the device."""
+
+    def __init__(self, index: int = 0) -> None:
+        self.index = index
+        self.name = f"Camera {index}"
+        self._cap = None
+        self.frames_seen = 0
+        self._started = 0.0
+        self._waker = _Waker()
+
+    def open(self) -> SourceInfo:
+        self._cap = self._capture_or_raise()
+        import cv2
+        ok, bgr = self._cap.read()
+        if not ok:
+            self.close()
+            raise SourceUnavailable(f"{self.name} opened but sends no picture.")
+        self._started = time.monotonic()
+        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 30.0)
+        return SourceInfo(self.name, bgr.shape[1], bgr.shape[0], fps if fps > 0 else 30.0)
+
+    def _capture_or_raise(self):
+        import cv2
+        cap = _open_capture(self.index)
+        if cap is None or not cap.isOpened():
+            if cap is not None:
+                cap.release()
+            raise SourceUnavailable(f"{self.name} cannot be opened (unplugged or in use?).")
+        # A one-frame buffer: reads return the newest picture, not a backlog.
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        return cap
+
+    def read(self, timeout: float) -> Frame | None:
+        import cv2
+        if self._cap is None:
+            if self._waker.wait(timeout):
+                return None
+            self._cap = self._capture_or_raise()
+        ok, bgr = self._cap.read()
+        if not ok:
+            self._cap.release()
+            self._cap = None
+            raise SourceUnavailable(f"{self.name} stopped sending pictures.")
+        self.frames_seen += 1
+        return Frame(self.frames_seen - 1, time.monotonic() - self._started,
+                     cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+
+    def interrupt(self) -> None:
+        self._waker.wake()
+
+    def close(self) -> None:
+        cap, self._cap = self._cap, None
+        if cap is not None:
+            cap.release()
+
+
+# --------------------------------------------------------------------------
+# paced sources: files and synthetic pictures
+
+
+class _PacedSource:
+    """Plays timed frames at their own speed against the wall clock.
+
+    Frames whose time has already passed are dropped when a newer one is due
+    too (the preview shows the newest); a pause freezes the clock; `seek`
+    restarts the frames at a time and shows that frame even while paused.
+    """
+
+    def __init__(self, name: str, loop: bool) -> None:
+        self.name = name
+        self.loop = loop
+        self.frames_seen = 0  # frames taken from the media, shown or dropped
+        self.dropped = 0
+        self._waker = _Waker()
+        self._lock = threading.Lock()
+        self._paused = False
+        self._seek_to: float | None = None
+        self._frames: Iterator[Frame] | None = None
+        self._ahead: Frame | None = None  # decoded, not yet due
+        self._origin = 0.0  # wall time at which media time 0 is due
+        self._paused_at: float | None = None
+
+    # subclass hooks -------------------------------------------------------
+    def _open(self) -> SourceInfo:
+        raise NotImplementedError
+
+    def _iterate(self, start_s: float) -> Iterator[Frame]:
+        raise NotImplementedError
+
+    def _check_available(self, frame: Frame) -> None:
+        """Raises SourceUnavailable where a subclass simulates an outage."""
+
+    # any thread -------------------------------------------------------------
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def set_paused(self, paused: bool) -> None:
+        with self._lock:
+            self._paused = paused
+        self._waker.wake()
+
+    def seek(self, time_s: float) -> None:
+        with self._lock:
+            self._seek_to = max(0.0, time_s)
+        self._waker.wake()
+
+    def interrupt(self) -> None:
+        self._waker.wake()
+
+    # worker thread ------------------------------------------------------------
+    def open(self) -> SourceInfo:
+        self.info = self._open()
+        self._restart(0.0)
+        return self.info
+
+    def close(self) -> None:
+        self._close_frames()
+
+    def _restart(self, start_s: float) -> None:
+        self._close_frames()
+        self._frames = self._iterate(start_s)
+        self._origin = time.monotonic() - start_s
+        if self._paused_at is not None:
+            self._paused_at = time.monotonic()
+
+    def _close_frames(self) -> None:
+        frames, self._frames, self._ahead = self._frames, None, None
+        close = getattr(frames, "close", None)
+        if close is not None:
+            close()
+
+    def _pull(self) -> Frame | None:
+        frame = next(self._frames, None) if self._frames is not None else None
+        if frame is not None:
+            self.frames_seen += 1
+        return frame
+
+    def _peek(self) -> Frame | None:
+        if self._ahead is None:
+            self._ahead = self._pull()
+        return self._ahead
+
+    def _take(self) -> Frame:
+        frame = self._peek()
+        self._ahead = None
+        if frame is None:
+            if not self.loop:
+                raise SourceEnded(f"{self.name}: end of file.")
+            self._restart(0.0)
+            frame = self._pull()
+            if frame is None:
+                raise SourceEnded(f"{self.name}: no frame could be decoded.")
+        return frame
+
+    def _apply_requests(self) -> Frame | None:
+        """Applies pause and seek requests; returns the frame to show at once
+        after a seek."""
+        with self._lock:
+            seek_to, self._seek_to = self._seek_to, None
+            paused = self._paused
+        now = time.monotonic()
+        if paused and self._paused_at is None:
+            self._paused_at = now
+        elif not paused and self._paused_at is not None:
+            self._origin += now - self._paused_at
+            self._paused_at = None
+        if seek_to is None:
+            return None
+        self._restart(seek_to)
+        frame = self._take()
+        self._origin = time.monotonic() - frame.time_s
+        return frame
+
+    def read(self, timeout: float) -> Frame | None:
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self._apply_requests()
+            if shown is not None:
+                return self._emit(shown)
+            now = time.monotonic()
+            if now >= deadline:
+                return None
+            if self._paused_at is not None:
+                self._waker.wait(deadline - now)
+                continue
+            frame = self._peek()
+            if frame is None:
+                frame = self._take()  # end of the file: loop or SourceEnded
+                self._ahead = frame
+            due = self._origin + frame.time_s
+            if due > now:
+                self._waker.wait(min(due, deadline) - now)
+                continue
+            self._ahead = None
+            # Late: skip to the newest frame that is already due.
+            while (following := self._peek()) is not None and self._origin + following.time_s <= now:
+                self.dropped += 1
+                frame, self._ahead = following, None
+            return self._emit(frame)
+
+    def _emit(self, frame: Frame) -> Frame:
+        self._check_available(frame)
+        return frame
+
+
+class FileSource(_PacedSource):
+    """A video file played as a live source at its own speed; loops by default."""
+
+    def __init__(self, path: Path, loop: bool = True) -> None:
+        super().__init__(Path(path).name, loop)
+        self.path = Path(path)
+        self._info = None
+
+    def _open(self) -> SourceInfo:
+        from app.media.video import probe
+        self._info = probe(self.path)
+        return SourceInfo(self.name, self._info.width, self._info.height,
+                          float(self._info.fps or 30), seekable=True,
+                          duration_s=self._info.duration_s)
+
+    def _iterate(self, start_s: float) -> Iterator[Frame]:
+        from app.media.video import VideoReader
+        reader = VideoReader(self.path, self._info)
+        start_pts = None
+        if start_s > 0 and self._info.time_base:
+            start_pts = self._info.start_pts + int(start_s / self._info.time_base)
+        return reader.frames(start_pts)
+
+
+class SyntheticSource(_PacedSource):
+    """Loops given RGB pictures at `fps` like a camera would deliver them.
+
+    `outage` (start_s, end_s), seconds after the first frame was delivered:
+    reads in that window raise SourceUnavailable, as an unplugged camera
+    does; `fail_after` frames delivered, reads raise RuntimeError (a broken
+    driver), for tests of error handling.
+    """
+
+    def __init__(self, images: Sequence[np.ndarray], fps: float = 30.0, *,
+                 name: str = "Synthetic camera", outage: tuple[float, float] | None = None,
+                 fail_after: int | None = None) -> None:
+        super().__init__(name, loop=True)
+        if not images:
+            raise ValueError("a synthetic source needs at least one picture")
+        self._images = [np.ascontiguousarray(i) for i in images]
+        self._fps = fps
+        self._outage = outage
+        self._fail_after = fail_after
+        self._first_at: float | None = None
+        self.delivered = 0
+
+    def _open(self) -> SourceInfo:
+        h, w = self._images[0].shape[:2]
+        return SourceInfo(self.name, w, h, self._fps, seekable=True,
+                          duration_s=len(self._images) / self._fps)
+
+    def _iterate(self, start_s: float) -> Iterator[Frame]:
+        first = int(round(start_s * self._fps))
+        for i in range(first, len(self._images)):
+            yield Frame(i, i / self._fps, self._images[i])
+
+    def _check_available(self, frame: Frame) -> None:
+        now = time.monotonic()
+        if self._first_at is None:
+            self._first_at = now
+        if self._outage is not None and self._outage[0] <= now - self._first_at < self._outage[1]:
+            raise SourceUnavailable(f"{self.name} stopped sending pictures.")
+        if self._fail_after is not None and self.delivered >= self._fail_after:
+            raise RuntimeError(f"{self.name}: simulated driver failure")
+        self.delivered += 1

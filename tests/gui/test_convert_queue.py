@@ -1,0 +1,112 @@
+"""The conversion queue, driven as a user would: drop files on the window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from app.gui.export_queue import RowStatus
+from app.media.video import probe
+from tests.gui.conftest import close_dialogs
+from tests.helpers.clips import frames_of
+
+
+def drop_files(window, paths: list[Path]) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    center = window.rect().center()
+    enter = QDragEnterEvent(QPointF(center), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(center), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, drop)
+
+
+def rows_finished(window, count: int) -> bool:
+    rows = window.exports.model.rows()
+    return len(rows) == count and all(r.status.finished for r in rows)
+
+
+def test_dropped_files_convert_like_the_cli(qtbot, window, carphone, short_vtest, out_dir, tmp_path):
+    drop_files(window, [carphone, short_vtest])
+    qtbot.waitUntil(lambda: rows_finished(window, 2), timeout=180000)
+    rows = window.exports.model.rows()
+    assert [r.status for r in rows] == [RowStatus.DONE, RowStatus.DONE], [r.message for r in rows]
+    for row, source in zip(rows, (carphone, short_vtest)):
+        out = row.result.output
+        assert out.parent == out_dir and out.is_file()
+        src, got = probe(source), probe(out, count_frames=True)
+        assert (got.width, got.height) == (src.width, src.height)
+        assert got.frame_count == src.frame_count
+        assert got.codec == "h264"
+        assert row.result.keypoints and row.result.keypoints[0].is_file()  # JSON by default
+        assert row.duration_s and abs(row.duration_s - src.duration_s) < 0.2
+    # The table shows what happened.
+    model = window.exports.model
+    assert model.index(0, 5).data() == "Done"
+    assert model.index(0, 2).data() == "100%"
+    assert not close_dialogs(window)
+    # A finished conversion's keypoints are plotted (no live source is running).
+    qtbot.waitUntil(lambda: window.plots.title.text() in {r.result.output.name for r in rows},
+                    timeout=10000)
+
+    # The CLI with the same settings writes the same pictures.
+    from app.cli import main as cli_main
+    cli_out = tmp_path / "cli.mp4"
+    assert cli_main(["convert", str(carphone), "-o", str(cli_out), "--jobs", "1", "-q"]) == 0
+    gui_frames = frames_of(rows[0].result.output)
+    cli_frames = frames_of(cli_out)
+    assert len(gui_frames) == len(cli_frames) == 120
+    assert all(np.array_equal(a, b) for a, b in zip(gui_frames, cli_frames))
+    assert any(f.any() for f in gui_frames)  # a skeleton was drawn at all
+
+
+def test_cancel_leaves_no_file(qtbot, window, vtest, out_dir):
+    [row_id] = window.add_files([vtest])  # 795 frames: long enough to cancel mid-way
+    model = window.exports.model
+    qtbot.waitUntil(lambda: (model.row(row_id).progress or None) is not None
+                    and model.row(row_id).progress.frames_done > 3, timeout=60000)
+    window.queue.table.selectRow(0)
+    assert window.queue.cancel_button.isEnabled()
+    window.queue.cancel_button.click()
+    qtbot.waitUntil(lambda: model.row(row_id).status is RowStatus.CANCELLED, timeout=30000)
+    assert list(out_dir.iterdir()) == []  # no output, no keypoints, no temp files
+    assert not close_dialogs(window)  # a cancel is no error
+
+
+def test_broken_file_fails_on_its_row_while_the_other_finishes(qtbot, window, short_carphone,
+                                                               tmp_path, out_dir):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
+    drop_files(window, [broken, short_carphone])
+    qtbot.waitUntil(lambda: rows_finished(window, 2), timeout=120000)
+    bad, good = window.exports.model.rows()
+    assert bad.status is RowStatus.FAILED
+    assert "broken.mp4" in bad.message and "Traceback" not in bad.message
+    assert window.exports.model.index(0, 5).data().startswith("Failed: ")
+    assert good.status is RowStatus.DONE and good.result.output.is_file()
+    qtbot.waitUntil(lambda: bool(window.error_dialogs), timeout=5000)
+    texts = close_dialogs(window)
+    assert len(texts) == 1 and "broken.mp4" in texts[0]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["carphone_2s_skeleton.json",
+                                                         "carphone_2s_skeleton.mp4"]
+
+
+def test_missing_output_folder_is_an_error_row_and_dialog(qtbot, window, short_carphone, tmp_path):
+    from dataclasses import replace
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    window.set_settings(replace(window.settings, output_dir=str(blocked / "out")))
+    [row_id] = window.add_files([short_carphone])
+    model = window.exports.model
+    qtbot.waitUntil(lambda: model.row(row_id).status.finished, timeout=60000)
+    assert model.row(row_id).status is RowStatus.FAILED
+    assert "folder" in model.row(row_id).message
+    qtbot.waitUntil(lambda: bool(window.error_dialogs), timeout=5000)
+    assert "folder" in close_dialogs(window)[0]
