@@ -27,7 +27,6 @@ from app.gui.export_queue import ExportController
 from app.gui.icons import app_icon
 from app.gui.live_panel import LivePanel, recording_name
 from app.gui.people_panel import PeoplePanel
-from app.gui.plots import PlotsPanel
 from app.gui.queue_view import QueueView
 from app.gui.settings_store import SettingsStore
 from app.gui.style_panel import StylePanel
@@ -74,7 +73,7 @@ class MainWindow(QMainWindow):
         self.live.record_target = self._record_request
         self.exports = ExportController(self)
         self.queue = QueueView(self.exports)
-        self.plots = PlotsPanel()
+        self._plots = None  # built just after the window shows (pyqtgraph loads slowly)
         self.style_panel = StylePanel(self.settings)
         self.background_panel = BackgroundPanel(self.settings)
         self.people_panel = PeoplePanel(self.settings)
@@ -129,7 +128,9 @@ class MainWindow(QMainWindow):
         self.bottom_tabs.setObjectName("BottomPanel")
         self.bottom_tabs.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.bottom_tabs.addTab(self.queue, "Queue")
-        self.bottom_tabs.addTab(self.plots, "Plots")
+        self._plots_placeholder = QWidget()
+        self.bottom_tabs.addTab(self._plots_placeholder, "Plots")
+        QTimer.singleShot(0, lambda: self.plots)
 
         self.top_split = QSplitter(Qt.Orientation.Horizontal)
         self.top_split.addWidget(self.live)
@@ -272,6 +273,23 @@ class MainWindow(QMainWindow):
 
     def _save_settings(self) -> None:
         self.store.save(self.settings)
+
+    @property
+    def plots(self):
+        """The Plots panel, created on first use so that importing pyqtgraph
+        (about a second) does not delay the window's first paint. GUI thread."""
+        if self._plots is None:
+            from app.gui.plots import PlotsPanel
+            self._plots = PlotsPanel()
+            if self.theme is not None:
+                self._plots.set_dark(self.theme.dark)
+            index = self.bottom_tabs.indexOf(self._plots_placeholder)
+            current = self.bottom_tabs.currentIndex()
+            self.bottom_tabs.removeTab(index)
+            self.bottom_tabs.insertTab(index, self._plots, "Plots")
+            self.bottom_tabs.setCurrentIndex(current)
+            self._plots_placeholder.deleteLater()
+        return self._plots
 
     def set_theme(self, mode: str) -> None:
         self.apply_changes({"theme": mode})
