@@ -1,0 +1,212 @@
+"""The PyInstaller configuration, checked without building (a build takes
+minutes; CI builds and smoke-tests the real bundle with packaging/build.py and
+packaging/smoke_test.py).
+
+The spec is executed for real (its hooks helpers included) with PyInstaller's
+build steps replaced by recorders, so these tests see exactly what the spec
+would hand to PyInstaller.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PyInstaller", reason="packaging extra not installed")
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGING = ROOT / "packaging"
+SPEC = PACKAGING / "posecloak.spec"
+sys.path.insert(0, str(PACKAGING))
+import bundle_config as cfg  # noqa: E402
+
+IS_LINUX = sys.platform.startswith("linux")
+
+
+def _pyside_dir() -> Path:
+    return Path(importlib.util.find_spec("PySide6").submodule_search_locations[0])
+
+
+def run_spec(tmp_path, monkeypatch, binaries=(), datas=()):
+    """Executes posecloak.spec with recording stand-ins for Analysis & co."""
+    stage = tmp_path / "stage"
+    (stage / "models").mkdir(parents=True)
+    (stage / "models" / cfg.MODEL_FILENAME).write_bytes(b"model")
+    monkeypatch.setenv("POSECLOAK_STAGE", str(stage))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    rec = {}
+
+    def toc(entries, typecode):  # Analysis turns (src, dest dir) pairs into TOC triples
+        return [(f"{dest}/{Path(src).name}", src, typecode) for src, dest in entries]
+
+    class Analysis:
+        def __init__(self, scripts, **kw):
+            rec["analysis"] = dict(kw, scripts=scripts)
+            self.binaries = [*toc(kw["binaries"], "BINARY"), *binaries]
+            self.datas = [*toc(kw["datas"], "DATA"), *datas]
+            self.pure, self.scripts = [], []
+
+    def COLLECT(*args, **kw):
+        rec["binaries"], rec["datas"] = args[1], args[2]
+        return "coll"
+
+    ns = {
+        "SPECPATH": str(PACKAGING), "__file__": str(SPEC), "__name__": "posecloak_spec",
+        "Analysis": Analysis, "PYZ": lambda *a, **k: "pyz",
+        "EXE": lambda *a, **k: rec.setdefault("exe", k) and "exe",
+        "COLLECT": COLLECT, "BUNDLE": lambda *a, **k: rec.setdefault("bundle", k),
+    }
+    exec(compile(SPEC.read_text(encoding="utf-8"), str(SPEC), "exec"), ns)
+    return rec, stage
+
+
+def test_spec_bundles_model_native_library_and_hidden_import(tmp_path, monkeypatch):
+    rec, stage = run_spec(tmp_path, monkeypatch)
+    a = rec["analysis"]
+    # The model lands where app.core.model.bundled_dirs() looks (sys._MEIPASS/resources/models).
+    assert (str(stage / "models" / cfg.MODEL_FILENAME), "resources/models") in a["datas"]
+    assert cfg.MODEL_DEST == "resources/models"
+    # mediapipe loads lib<name> from importlib.resources.files('mediapipe.tasks.c').
+    bindings = importlib.util.find_spec("mediapipe.tasks.python.core.mediapipe_c_bindings")
+    assert "resources.files('mediapipe.tasks.c')" in Path(bindings.origin).read_text()
+    assert "mediapipe.tasks.c" in a["hiddenimports"]
+    libname = {"win32": "libmediapipe.dll", "darwin": "libmediapipe.dylib"}.get(sys.platform,
+                                                                              "libmediapipe.so")
+    assert any(Path(src).name == libname and dest.replace("\\", "/") == "mediapipe/tasks/c"
+               for src, dest in a["binaries"])
+    # Lazily imported app modules (the GUI, the converters) are all listed.
+    assert {"app.cli", "app.gui.main", "app.core.pose", "app.media.encoder"} <= set(a["hiddenimports"])
+    assert Path(a["runtime_hooks"][0]).is_file()
+    assert {"PyQt5", "matplotlib", "tkinter"} <= set(a["excludes"])
+    assert rec["exe"]["name"] == "posecloak"
+
+
+def test_spec_leaves_out_second_qt_and_unused_qt_parts(tmp_path, monkeypatch):
+    qt = _pyside_dir() / "Qt"
+    real = str(qt / "plugins" / "platforms" / "libqoffscreen.so")  # a real ELF for Linux's pruning
+    core = str(qt / "lib" / "libQt6Core.so.6")
+    binaries = [
+        ("PySide6/Qt/plugins/platforms/libqoffscreen.so", real, "BINARY"),
+        ("PySide6/Qt/lib/libQt6Core.so.6", core, "BINARY"),
+        ("libQt5Core.so.5", real, "BINARY"),
+        ("cv2/qt/plugins/platforms/libqxcb.so", real, "BINARY"),
+        ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", real, "BINARY"),
+        ("PySide6/Qt/plugins/tls/libqopensslbackend.so", real, "BINARY"),
+        ("PySide6/Qt/lib/libQt6Network.so.6", real, "BINARY"),
+        ("libgtk-only-dependency.so.0", real, "BINARY"),  # nothing kept links to it
+        ("PySide6/Qt/lib/libQt6Unlinked.so.6", real, "BINARY"),
+    ]
+    datas = [("PySide6/Qt/translations/qtbase_de.qm", real, "DATA"),
+             ("cv2/qt/fonts/DejaVuSans.ttf", real, "DATA"),
+             # PyInstaller's top-level link to a Qt library: must not dangle.
+             ("libQt6Unlinked.so.6", "PySide6/Qt/lib/libQt6Unlinked.so.6", "SYMLINK"),
+             ("libQt6Core.so.6", "PySide6/Qt/lib/libQt6Core.so.6", "SYMLINK")]
+    rec, _ = run_spec(tmp_path, monkeypatch, binaries=binaries, datas=datas)
+    kept = {d for d, *_ in rec["binaries"]} | {d for d, *_ in rec["datas"]}
+    assert "PySide6/Qt/plugins/platforms/libqoffscreen.so" in kept
+    assert "PySide6/Qt/lib/libQt6Core.so.6" in kept  # offscreen links it
+    for gone in ("libQt5Core.so.5", "cv2/qt/plugins/platforms/libqxcb.so",
+                 "cv2/qt/fonts/DejaVuSans.ttf", "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+                 "PySide6/Qt/plugins/tls/libqopensslbackend.so",
+                 "PySide6/Qt/lib/libQt6Network.so.6", "PySide6/Qt/translations/qtbase_de.qm"):
+        assert gone not in kept, gone
+    assert "libQt6Core.so.6" in kept
+    if IS_LINUX:
+        for gone in ("libgtk-only-dependency.so.0", "PySide6/Qt/lib/libQt6Unlinked.so.6",
+                     "libQt6Unlinked.so.6"):
+            assert gone not in kept, gone
+
+
+@pytest.mark.parametrize("dest", [
+    "PySide6/Qt/plugins/platforms/libqxcb.so", "PySide6/Qt/plugins/platforms/libqwayland.so",
+    "PySide6/Qt/plugins/platforms/libqoffscreen.so", "PySide6/plugins/platforms/qwindows.dll",
+    "PySide6/Qt/plugins/platforms/libqcocoa.dylib", "PySide6/Qt/plugins/imageformats/libqjpeg.so",
+    "PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so",
+    "PySide6/Qt/plugins/xcbglintegrations/libqxcb-egl-integration.so",
+    "PySide6/Qt/lib/libQt6OpenGL.so.6",  # pyqtgraph imports QtOpenGL unconditionally
+    "PySide6/Qt/lib/libQt6Svg.so.6",     # the Wayland adwaita decorations link it
+    "PySide6/Qt/lib/libQt6Widgets.so.6", "mediapipe/tasks/c/libmediapipe.so",
+    "resources/models/pose_landmarker_full.task", "cv2/cv2.abi3.so",
+])
+def test_drop_rules_keep_what_the_app_needs(dest):
+    assert cfg.drop_reason(dest) is None
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+    return names
+
+
+def test_no_app_module_imports_an_excluded_module():
+    excluded = set(cfg.EXCLUDES)
+    offenders = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        for name in _imported_modules(path):
+            parts = name.split(".")
+            if any(".".join(parts[:i]) in excluded for i in range(1, len(parts) + 1)):
+                offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert not offenders, "the bundle leaves these out: " + ", ".join(offenders)
+
+
+def test_mediapipe_imports_without_matplotlib_and_sounddevice_through_the_runtime_hook():
+    """The bundle leaves matplotlib and sounddevice out; the runtime hook's
+    stub must keep `import mediapipe` and the PoseLandmarker API working."""
+    code = f"""
+import sys, runpy
+for name in ("matplotlib", "matplotlib.pyplot", "sounddevice", "PIL"):
+    sys.modules[name] = None          # as if not bundled
+runpy.run_path({str(PACKAGING / 'rthook_posecloak.py')!r})
+import mediapipe as mp
+from mediapipe.tasks.python import BaseOptions
+from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
+from mediapipe.tasks.python.vision import drawing_utils
+try:
+    drawing_utils.plt.figure
+except ImportError as exc:
+    print("stub:", exc)
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QT_QPA_PLATFORM_PLUGIN")}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, env=env, cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "stub: matplotlib.pyplot.figure is not available" in res.stdout
+
+
+def test_runtime_hook_drops_qt_paths_from_outside_the_bundle(tmp_path):
+    bundle = tmp_path / "bundle"
+    (bundle / "PySide6").mkdir(parents=True)
+    code = f"""
+import os, sys, runpy
+sys._MEIPASS = {str(bundle)!r}
+runpy.run_path({str(PACKAGING / 'rthook_posecloak.py')!r})
+print(repr(os.environ.get("QT_QPA_PLATFORM_PLUGIN_PATH")), repr(os.environ.get("QT_PLUGIN_PATH")),
+      repr(os.environ.get("QT_QPA_FONTDIR")))
+"""
+    env = dict(os.environ,
+               QT_QPA_PLATFORM_PLUGIN_PATH=str(tmp_path / "site-packages" / "cv2" / "qt" / "plugins"),
+               QT_PLUGIN_PATH=os.pathsep.join([str(tmp_path / "elsewhere"), str(bundle / "PySide6")]),
+               QT_QPA_FONTDIR=str(tmp_path / "cv2" / "qt" / "fonts"))
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, env=env)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.split() == ["None", repr(str(bundle / "PySide6")), "None"]
+
+
+def test_dev_environment_has_a_single_qt():
+    """OpenCV's GUI wheel would bring Qt 5 (cv2/qt) into development runs too."""
+    import cv2
+    cv2_dir = Path(cv2.__file__).parent
+    assert not (cv2_dir / "qt").exists(), f"{cv2_dir / 'qt'}: OpenCV's GUI wheel is installed"
+    assert importlib.util.find_spec("PyQt5") is None
