@@ -197,7 +197,10 @@ def expand_inputs(items: list[str]) -> tuple[list[Path], list[str]]:
     for item in items:
         p = Path(item).expanduser()
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.is_file() and is_media_path(f))
+            # Hidden files are skipped: our own unfinished temp outputs
+            # (.NAME.posecloak-partial-...) and macOS "._NAME" resource forks.
+            found = sorted(f for f in p.iterdir()
+                           if f.is_file() and is_media_path(f) and not f.name.startswith("."))
             if not found:
                 problems.append(f"{item}: the folder holds no video or image files.")
             paths.extend(found)

@@ -84,8 +84,8 @@ def _open(path: Path) -> av.container.InputContainer:
 
 def _video_stream(container: av.container.InputContainer, path: Path) -> av.video.stream.VideoStream:
     if not container.streams.video:
-        what = "audio only" if container.streams.audio else "no video"
-        raise InputError(f"{path.name}: the file has no video stream ({what}).")
+        what = " (audio only)" if container.streams.audio else ""
+        raise InputError(f"{path.name}: the file has no video stream{what}.")
     stream = container.streams.video[0]
     if stream.codec_context is None or not stream.codec_context.name:
         raise InputError(f"{path.name}: the video codec is not supported.")

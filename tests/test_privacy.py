@@ -1,0 +1,591 @@
+"""The privacy guarantee, clause by clause, on real footage with the real model.
+
+1. No source pixel in any export (colour, image and video backgrounds).
+2. No face survives (a face detector finds faces in the input, none in the output).
+3. No metadata leaks (container and stream tags; keypoint files too).
+4. Stricter anonymity on request: face points dropped from video and keypoints.
+5. Nothing leaves the machine (conversion and live processing open no socket;
+   the model download only when no model is found, never when offline).
+6. No stray copies (only the output is written, under a temp name beside it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import tempfile
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from app.core import model as model_mod
+from app.core.background import BackgroundSpec, FitMode, open_background
+from app.core.errors import ModelError
+from app.core.landmarks import FACE_LANDMARKS, LANDMARK_NAMES
+from app.core.pipeline import ConvertJob, ConvertSettings, convert
+from app.core.render import SkeletonRenderer
+from app.core.style import RenderStyle
+from app.core.types import Frame
+from app.media.encoder import even
+from tests.helpers.clips import frames_of, write_clip
+from tests.helpers.corpus import (PARTIAL_MARK, assert_clean_failure, cli_env, gradient_frames,
+                                  leftovers, partials, poses_from_keypoints, run_cli)
+
+CLIP_FRAMES = 36
+BG_COLOR = (24, 40, 56)
+
+# Tags a phone or camera writes; none may reach any export.
+SECRETS = {
+    "title": "Patient 0042 Ward B",
+    "comment": "recorded by nurse J. Doe, room 12",
+    "location": "+48.8577+002.2945/",
+    "com.apple.quicktime.location.ISO6709": "+48.8577+002.2945+035.000/",
+    "make": "SecretPhoneMaker",
+    "model": "SecretPhone 15 Pro",
+    "com.apple.quicktime.make": "SecretPhoneMaker",
+    "com.apple.quicktime.model": "SecretPhone 15 Pro",
+    "creation_time": "2019-05-04T13:37:00.000000Z",
+    "artist": "Dr. Secret Surgeon",
+    "encoder": "SecretCam firmware 9.9",
+}
+STREAM_SECRETS = {"handler_name": "SecretCam VideoHandler", "title": "face cam of J. Doe"}
+SECRET_WORDS = ("Patient 0042", "J. Doe", "48.8577", "SecretPhone", "Secret Surgeon",
+                "SecretCam", "2019-05-04", "2019")
+
+
+def _write_tagged_clip(path: Path, frames: list[np.ndarray], fmt: str) -> Path:
+    """Carphone frames with AAC audio and identifying container and stream tags."""
+    from tests.helpers.clips import _write_tone
+    options = {"movflags": "use_metadata_tags"} if fmt == "mp4" else {}
+    h, w = frames[0].shape[:2]
+    with av.open(str(path), "w", format=fmt, options=options) as out:
+        out.metadata.update(SECRETS)
+        vs = out.add_stream("libx264", rate=Fraction(30000, 1001))
+        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
+        vs.options = {"crf": "16"}
+        vs.metadata.update(STREAM_SECRETS)
+        audio = out.add_stream("aac", rate=48000)
+        audio.layout = "stereo"
+        audio.metadata.update({"title": "voice of J. Doe", "handler_name": "SecretCam SoundHandler"})
+        for i, img in enumerate(frames):
+            f = av.VideoFrame.from_ndarray(img, format="rgb24")
+            f.pts = i
+            f.time_base = Fraction(1001, 30000)
+            out.mux(vs.encode(f))
+        out.mux(vs.encode(None))
+        _write_tone(out, audio, len(frames) * 1001 / 30000)
+    return path
+
+
+def _all_tags(path: Path) -> dict[str, str]:
+    with av.open(str(path)) as c:
+        tags = {f"container:{k}": v for k, v in c.metadata.items()}
+        for s in c.streams:
+            tags.update({f"{s.type}{s.index}:{k}": v for k, v in s.metadata.items()})
+    return tags
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    return tmp_path_factory.mktemp("privacy")
+
+
+@pytest.fixture(scope="module")
+def source_frames(carphone):
+    return frames_of(carphone, CLIP_FRAMES)
+
+
+@pytest.fixture(scope="module")
+def tagged_source(work, source_frames):
+    return _write_tagged_clip(work / "patient 0042 ward b.mp4", source_frames, "mp4")
+
+
+def _convert(src: Path, out: Path, model: Path, settings: ConvertSettings, **kw):
+    kp = out.with_suffix(".json")
+    result = convert(ConvertJob(src, out, settings, (kp, out.with_suffix(".csv"))), model, **kw)
+    return result, out, kp
+
+
+def _settings(background: BackgroundSpec, **style) -> ConvertSettings:
+    return ConvertSettings(style=RenderStyle(**style), background=background, jobs=1)
+
+
+@pytest.fixture(scope="module")
+def image_background(work) -> Path:
+    # Another size and aspect than the clip, so fitting is exercised.
+    img = gradient_frames(1, 300, 160, marker=False)[0]
+    cv2.rectangle(img, (10, 100), (120, 150), (250, 250, 30), -1)
+    img = cv2.GaussianBlur(img, (0, 0), 3)
+    path = work / "bg image.png"
+    cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    return path
+
+
+@pytest.fixture(scope="module")
+def video_background(work) -> Path:
+    # Another rate, size and length: synced by time, fitted, looped.
+    frames = gradient_frames(12, 96, 64, marker=False)
+    return write_clip(work / "bg video.mp4", frames, rate=Fraction(10), time_base=Fraction(1, 10))
+
+
+@pytest.fixture(scope="module")
+def outputs(work, tagged_source, model_path, image_background, video_background):
+    """One conversion per background kind, plus one without face points."""
+    specs = {
+        "color": (BackgroundSpec(color=BG_COLOR), {}),
+        "image": (BackgroundSpec(path=image_background, fit=FitMode.FILL), {}),
+        "video": (BackgroundSpec(path=video_background, fit=FitMode.FIT, color=BG_COLOR), {}),
+        "noface": (BackgroundSpec(color=BG_COLOR), {"show_face": False}),
+    }
+    done = {}
+    for name, (spec, style) in specs.items():
+        out_dir = work / f"out_{name}"
+        out_dir.mkdir()
+        settings = _settings(spec, **style)
+        result, out, kp = _convert(tagged_source, out_dir / f"{name}.mp4", model_path, settings)
+        done[name] = (result, out, kp, settings)
+    return done
+
+
+# --------------------------------------------------------------------------
+# 1. no source pixel in any export
+
+
+def _skeleton_mask(pose, style: RenderStyle, width: int, height: int, grow: int = 3) -> np.ndarray:
+    """Pixels the skeleton layer may touch, grown by `grow` px for codec blur
+    and 4:2:0 chroma."""
+    renderer = SkeletonRenderer(style)
+    mask = np.zeros((height, width), bool)
+    for base in (0, 255):
+        canvas = np.full((height, width, 3), base, np.uint8)
+        mask |= (renderer.render(canvas, pose) != base).any(axis=2)
+    kernel = np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)
+    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+
+
+def _through_420(rgb: np.ndarray) -> np.ndarray:
+    """The picture after the encoder's BT.709 4:2:0 conversion, before any
+    compression: what a perfect encoder would store."""
+    from av.video.reformatter import ColorRange, Colorspace
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+    yuv = frame.reformat(format="yuv420p", dst_colorspace=Colorspace.ITU709,
+                         dst_color_range=ColorRange.MPEG)
+    return yuv.reformat(format="rgb24", src_colorspace=Colorspace.ITU709,
+                        src_color_range=ColorRange.MPEG).to_ndarray()
+
+
+def _check_only_skeleton_differs(name, outputs, source_frames):
+    result, out, kp, settings = outputs[name]
+    frames = frames_of(out)
+    poses = poses_from_keypoints(kp)
+    h, w = frames[0].shape[:2]
+    src_h, src_w = source_frames[0].shape[:2]
+    assert (w, h) == (even(src_w), even(src_h))
+    assert len(frames) == len(poses) == result.frames == CLIP_FRAMES
+    assert sum(p.people for p in poses) >= CLIP_FRAMES * 0.8, "the test needs a person to find"
+    background = open_background(settings.background, w, h)
+    renderer = SkeletonRenderer(settings.style)
+    outside_mean, outside_p999, outside_max, on_skeleton, source_gap = [], [], [], [], []
+    try:
+        for i, (frame, pose) in enumerate(zip(frames, poses)):
+            bg = _through_420(background.frame_at(pose.time_s))
+            mask = _skeleton_mask(pose, settings.style, w, h)
+            assert mask.mean() < 0.5, "the skeleton mask must leave most of the frame to check"
+            diff = np.abs(frame.astype(np.int16) - bg.astype(np.int16)).max(axis=2)
+            outside = diff[~mask]
+            outside_mean.append(outside.mean())
+            outside_p999.append(np.percentile(outside, 99.9))
+            outside_max.append(outside.max())
+            # On the skeleton: the expected composite (not the source).
+            expected = _through_420(renderer.render(background.frame_at(pose.time_s), pose))
+            core = (expected != bg).any(axis=2)
+            if core.any():
+                err = np.abs(frame.astype(np.int16) - expected.astype(np.int16)).max(axis=2)
+                on_skeleton.append(np.median(err[core]))
+            src = source_frames[i]
+            gap = np.abs(src.astype(np.int16) - bg[:src_h, :src_w].astype(np.int16)).max(axis=2)
+            source_gap.append(gap[~mask[:src_h, :src_w]].mean())
+    finally:
+        background.close()
+    # Everything off the skeleton is the background, up to H.264 noise.
+    assert max(outside_mean) < 5, (name, outside_mean)
+    assert max(outside_p999) <= 24, (name, outside_p999)
+    assert max(outside_max) <= 48, (name, outside_max)
+    # The skeleton is there, drawn as rendered from the exported keypoints.
+    assert len(on_skeleton) >= CLIP_FRAMES * 0.8
+    assert max(on_skeleton) < 24, (name, on_skeleton)
+    # The check has teeth: the source frames are far from the background,
+    # so a leaked source pixel region could not pass the bounds above.
+    assert min(source_gap) > 8 * max(outside_mean), (name, min(source_gap))
+
+
+@pytest.mark.parametrize("name", ["color", "image", "video", "noface"])
+def test_output_is_background_plus_skeleton_only(name, outputs, source_frames):
+    """Clause 1: each frame is the background frame at that time with the
+    independently rendered skeleton on it; nothing else differs."""
+    _check_only_skeleton_differs(name, outputs, source_frames)
+
+
+def test_still_image_output_is_background_plus_skeleton(tmp_path, media, model_path, image_background):
+    """Clause 1 for stills (PNG: lossless, so exact off the skeleton)."""
+    src = media / "messi5.jpg"
+    settings = _settings(BackgroundSpec(path=image_background, fit=FitMode.STRETCH))
+    out = tmp_path / "still.png"
+    kp = tmp_path / "still.json"
+    convert(ConvertJob(src, out, settings, (kp,)), model_path)
+    img = cv2.cvtColor(cv2.imread(str(out)), cv2.COLOR_BGR2RGB)
+    h, w = img.shape[:2]
+    (pose,) = poses_from_keypoints(kp)
+    assert pose.people >= 1
+    bg = open_background(settings.background, w, h).frame_at(0.0)
+    expected = SkeletonRenderer(settings.style).render(bg, pose)
+    mask = _skeleton_mask(pose, settings.style, w, h, grow=1)
+    assert np.array_equal(img[~mask], bg[~mask])
+    assert np.abs(img.astype(int) - expected.astype(int)).max() <= 2
+
+
+# --------------------------------------------------------------------------
+# 2. no face survives
+
+
+def _faces(detector, rgb: np.ndarray, *, sensitive: bool = False) -> int:
+    """Faces OpenCV's frontal Haar cascade finds: its usual settings, or (sensitive)
+    2x upscaled, histogram-equalised, with fewer neighbours required."""
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if sensitive:
+        gray = cv2.equalizeHist(cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC))
+        return len(detector.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=3, minSize=(48, 48)))
+    return len(detector.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24)))
+
+
+@pytest.fixture(scope="module")
+def detector(face_cascade):
+    detector = cv2.CascadeClassifier(str(face_cascade))
+    assert not detector.empty()
+    return detector
+
+
+def test_face_detector_finds_faces_in_input_and_none_in_output(detector, carphone, outputs):
+    """Clause 2 on carphone_pristine.mp4 and every background kind."""
+    inputs = frames_of(carphone)
+    with_face = sum(_faces(detector, f) > 0 for f in inputs)
+    assert with_face >= len(inputs) * 0.5, f"the detector must work: faces in {with_face}/{len(inputs)}"
+    for name, (_, out, _, _) in outputs.items():
+        found = [i for i, f in enumerate(frames_of(out)) if _faces(detector, f)]
+        assert found == [], f"{name}: a face was found in output frames {found}"
+
+
+def test_no_face_output_defeats_even_a_sensitive_detector(detector, carphone, outputs):
+    """Clause 2, stricter: the default skeleton's eye and mouth strokes can
+    look face-like to a detector tuned for recall; with face points off
+    (clause 4) nothing face-like is left at all."""
+    inputs = frames_of(carphone)
+    assert sum(_faces(detector, f, sensitive=True) > 0 for f in inputs) >= len(inputs) * 0.5
+    _, out, _, _ = outputs["noface"]
+    found = [i for i, f in enumerate(frames_of(out)) if _faces(detector, f, sensitive=True)]
+    assert found == []
+
+
+# --------------------------------------------------------------------------
+# 3. no metadata leaks
+
+
+def test_source_carries_the_tags(tagged_source):
+    """The leak test below only means something if the source has the tags."""
+    tags = _all_tags(tagged_source)
+    values = " ".join(tags.values())
+    for word in ("Patient 0042", "48.8577", "SecretPhone", "Secret Surgeon", "SecretCam", "2019-05-04"):
+        assert word in values, (word, tags)
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "matroska"])
+def test_no_metadata_reaches_video_or_keypoints(fmt, work, source_frames, model_path, tmp_path):
+    """Clause 3: no tag value, nor the source's name, in any output byte."""
+    src = _write_tagged_clip(tmp_path / f"patient 0042 ward b.{'mkv' if fmt == 'matroska' else 'mp4'}",
+                             source_frames[:6], fmt)
+    out = tmp_path / "out" / "clip.mp4"
+    out.parent.mkdir()
+    kp_json, kp_csv = out.with_suffix(".json"), out.with_suffix(".csv")
+    result = convert(ConvertJob(src, out, ConvertSettings(jobs=1), (kp_json, kp_csv)), model_path)
+    assert result.audio, "the audio track is carried, its tags are not"
+    tags = _all_tags(out)
+    for key, value in tags.items():
+        for word in SECRET_WORDS:
+            assert word not in value, (key, value)
+    assert not any(k.endswith(("location", "make", "model", "title", "comment", "artist",
+                               "creation_time", "ISO6709")) for k in tags), tags
+    for path in (out, kp_json, kp_csv):
+        data = path.read_bytes()
+        for word in (*SECRET_WORDS, "patient", "ward b", src.stem):
+            assert word.encode().lower() not in data.lower(), (path.name, word)
+    # The MP4 header's own creation time is left at zero (no wall-clock stamp).
+    with av.open(str(out)) as c:
+        assert "creation_time" not in c.metadata
+
+
+def test_no_metadata_in_still_outputs(tmp_path, media, model_path):
+    """Clause 3 for stills: EXIF and comments are not written."""
+    src_img = cv2.imread(str(media / "messi5.jpg"))
+    src = tmp_path / "secret.jpg"
+    ok, buf = cv2.imencode(".jpg", src_img)
+    data = bytearray(buf.tobytes())
+    comment = b"SecretPhone 15 Pro GPS 48.8577"
+    # A JPEG COM segment right after SOI.
+    data[2:2] = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
+    src.write_bytes(bytes(data))
+    assert comment in src.read_bytes()
+    for ext in (".png", ".jpg"):
+        out = tmp_path / f"out{ext}"
+        kp = tmp_path / f"out{ext}.json"
+        convert(ConvertJob(src, out, ConvertSettings(), (kp,)), model_path)
+        for path in (out, kp):
+            blob = path.read_bytes()
+            assert b"SecretPhone" not in blob and b"48.8577" not in blob
+            assert b"Exif" not in blob[:4096]
+
+
+# --------------------------------------------------------------------------
+# 4. face points dropped on request
+
+
+def test_no_face_option_drops_face_from_video_and_keypoints(outputs):
+    """Clause 4: with show_face off (CLI --no-face) the keypoint files hold no
+    face landmark and the video shows nothing where the face points are."""
+    _, out_face, kp_face, _ = outputs["color"]
+    _, out_noface, kp_noface, settings = outputs["noface"]
+    face_names = {LANDMARK_NAMES[i] for i in FACE_LANDMARKS}
+    data = json.loads(kp_noface.read_text())
+    assert not face_names & set(data["landmark_names"])
+    for frame in data["frames"]:
+        for person in frame["people"]:
+            assert len(person["landmarks"]) == 33 - len(FACE_LANDMARKS)
+            assert not face_names & {p["name"] for p in person["landmarks"]}
+    csv_text = kp_noface.with_suffix(".csv").read_text()
+    assert not any(f",{name}," in csv_text for name in face_names)
+    assert face_names <= set(json.loads(kp_face.read_text())["landmark_names"])
+
+    face_poses = poses_from_keypoints(kp_face)
+    body_style = replace(settings.style, show_face=False)
+    checked = 0
+    for img_face, img_noface, pose in zip(frames_of(out_face), frames_of(out_noface), face_poses):
+        h, w = img_noface.shape[:2]
+        body = _skeleton_mask(pose, body_style, w, h, grow=4)
+        points = pose.pixels(w, h)
+        for p in range(pose.people):
+            for i in sorted(FACE_LANDMARKS):
+                if not pose.valid[p, i]:
+                    continue
+                x, y = (int(round(v)) for v in points[p, i])
+                if not (2 <= x < w - 2 and 2 <= y < h - 2) or body[y, x]:
+                    continue
+                patch_noface = img_noface[y - 1:y + 2, x - 1:x + 2].astype(int)
+                patch_face = img_face[y - 1:y + 2, x - 1:x + 2].astype(int)
+                assert np.abs(patch_noface - BG_COLOR).max() <= 12, (p, i)
+                assert np.abs(patch_face - BG_COLOR).max() > 60, (p, i)  # drawn when on
+                checked += 1
+    assert checked >= CLIP_FRAMES * 5
+
+
+def test_no_face_cli_flag_reaches_the_style():
+    from app.cli import build_parser, settings_from_args
+    args = build_parser().parse_args(["convert", "x.mp4", "--no-face"])
+    assert settings_from_args(args).style.show_face is False
+
+
+# --------------------------------------------------------------------------
+# 5. nothing leaves the machine
+
+
+class _NoNetwork:
+    """Makes every Python-level socket use fail and records the attempts;
+    an audit hook records socket events from any Python code as well."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.attempts: list[str] = []
+
+        def refuse(name):
+            def fail(*args, **kwargs):
+                self.attempts.append(f"{name}{args[1:] if name.startswith('socket.') else args}")
+                raise OSError(101, "Network is unreachable (blocked by the test)")
+            return fail
+
+        monkeypatch.setattr(socket.socket, "connect", refuse("socket.connect"))
+        monkeypatch.setattr(socket.socket, "connect_ex", refuse("socket.connect_ex"))
+        monkeypatch.setattr(socket.socket, "sendto", refuse("socket.sendto"))
+        monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
+        monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
+        self.audited: list[str] = []
+        self.active = True
+
+        def hook(event, args):
+            if self.active and event.startswith("socket.") and event != "socket.__new__":
+                self.audited.append(event)
+
+        sys.addaudithook(hook)
+
+    def close(self) -> None:
+        self.active = False  # audit hooks cannot be removed; just stop recording
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    guard = _NoNetwork(monkeypatch)
+    yield guard
+    guard.close()
+
+
+def _inet_sockets() -> list:
+    import psutil
+    return [c for c in psutil.Process().net_connections(kind="inet")]
+
+
+def test_conversion_opens_no_network_connection(no_network, tagged_source, model_path, tmp_path):
+    """Clause 5: a whole conversion with the network refused works and tries
+    no connection (Python level), and holds no inet socket (any level)."""
+    seen = []
+
+    def on_frame(pose, canvas):
+        seen.extend(_inet_sockets())
+
+    out = tmp_path / "out.mp4"
+    result = convert(ConvertJob(tagged_source, out, ConvertSettings(jobs=1),
+                                (tmp_path / "k.json",)), model_path, on_frame=on_frame)
+    assert result.frames == CLIP_FRAMES and out.is_file()
+    assert no_network.attempts == [] and no_network.audited == []
+    assert seen == []
+
+
+def test_live_processing_opens_no_network_connection(no_network, source_frames, model_path):
+    """Clause 5 for the live preview's processing (camera frame -> skeleton)."""
+    from app.core.live import LiveProcessor, LiveSettings
+    proc = LiveProcessor(model_path, LiveSettings(background=BackgroundSpec(color=BG_COLOR)))
+    seen, people = [], 0
+    try:
+        for i, img in enumerate(source_frames[:10]):
+            result = proc.process(Frame(index=i, time_s=i / 30, image=img))
+            people += result.pose.people
+            assert result.raw is None  # the raw picture only when asked for
+            seen.extend(_inet_sockets())
+    finally:
+        proc.close()
+    assert people > 0
+    assert no_network.attempts == [] and no_network.audited == []
+    assert seen == []
+
+
+@pytest.fixture
+def no_model_anywhere(monkeypatch, tmp_path):
+    """No env model, no bundled model, an empty cache."""
+    monkeypatch.delenv("POSECLOAK_MODEL", raising=False)
+    monkeypatch.delenv("POSECLOAK_OFFLINE", raising=False)
+    monkeypatch.setattr(model_mod, "bundled_dirs", lambda: [tmp_path / "bundled"])
+    monkeypatch.setattr(model_mod, "cache_dir", lambda: tmp_path / "cache")
+    return tmp_path
+
+
+@pytest.mark.parametrize("how", ["argument", "environment"])
+def test_offline_forbids_the_download(how, no_model_anywhere, no_network, monkeypatch):
+    """Clause 5: offline (--offline or POSECLOAK_OFFLINE=1) and no model found:
+    a ModelError, and not one network attempt."""
+    if how == "environment":
+        monkeypatch.setenv("POSECLOAK_OFFLINE", "1")
+        kwargs = {}
+    else:
+        kwargs = {"offline": True}
+    with pytest.raises(ModelError) as err:
+        model_mod.resolve_model(None, "full", **kwargs)
+    assert "offline" in str(err.value) and "\n" not in str(err.value)
+    assert no_network.attempts == [] and no_network.audited == []
+    assert not (no_model_anywhere / "cache").exists() or not any((no_model_anywhere / "cache").iterdir())
+
+
+def test_found_model_means_no_download(monkeypatch, model_path, no_network):
+    """Clause 5: the download is used only when no model is found."""
+    monkeypatch.setattr(model_mod, "download_model",
+                        lambda *a, **k: pytest.fail("download attempted with a model present"))
+    assert model_mod.resolve_model(model_path, offline=False) == model_path
+    assert no_network.attempts == []
+
+
+def test_download_without_network_is_one_clear_line(no_model_anywhere, no_network):
+    """Clause 5: a needed download with no network: one-line ModelError, and
+    no partial file left in the cache."""
+    with pytest.raises(ModelError) as err:
+        model_mod.resolve_model(None, "full", offline=False)
+    message = str(err.value)
+    assert "could not download" in message and "\n" not in message
+    assert no_network.attempts, "the download did try the (blocked) network"
+    cache = no_model_anywhere / "cache"
+    assert not cache.exists() or list(cache.iterdir()) == []
+
+
+def test_cli_offline_without_model_is_one_line(tmp_path, carphone):
+    """Clause 5 through the CLI: --offline (or POSECLOAK_OFFLINE=1) with no
+    model found: one line, exit 1, nothing written, nothing downloaded."""
+    if any(p.suffix == ".task" for d in model_mod.bundled_dirs() if d.is_dir() for p in d.iterdir()):
+        pytest.skip("a model is bundled in resources/models; offline lookup finds it")
+    for how in (["--offline"], []):
+        env = cli_env(HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "cache"), POSECLOAK_MODEL="")
+        if not how:
+            env["POSECLOAK_OFFLINE"] = "1"
+        res = run_cli("convert", carphone, "-o", tmp_path / "o.mp4", "-q", *how, env=env, timeout=120)
+        assert_clean_failure(res, contains="offline mode forbids downloading")
+        assert res.returncode == 1
+        assert not (tmp_path / "o.mp4").exists() and partials(tmp_path) == []
+        assert not list(tmp_path.rglob("*.task"))
+
+
+# --------------------------------------------------------------------------
+# 6. no stray copies
+
+
+def test_only_the_output_is_written(tagged_source, model_path, tmp_path, monkeypatch):
+    """Clause 6: while converting, the only files open for writing are the
+    temp outputs beside their targets (hidden, marked .posecloak-partial-);
+    nothing goes to the temp folder; afterwards only the outputs exist."""
+    import psutil
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(private_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "clip.mp4"
+    keypoints = (out_dir / "clip.json", out_dir / "clip.csv")
+    me = psutil.Process()
+    before = {f.path for f in me.open_files()}
+    snapshots: list[tuple[list[str], list[str]]] = []
+
+    def on_frame(pose, canvas):
+        written = sorted(f.path for f in me.open_files()
+                         if f.path not in before and f.mode in ("w", "a", "r+", "a+", "w+"))
+        snapshots.append((written, leftovers(out_dir)))
+        assert leftovers(private_tmp) == []
+
+    convert(ConvertJob(tagged_source, out, ConvertSettings(jobs=1), keypoints), model_path,
+            on_frame=on_frame)
+    assert snapshots
+    assert any(len(written) == 3 for written, _ in snapshots), snapshots[:3]
+    for written, listing in snapshots:
+        for path in written:
+            name = Path(path).name
+            assert Path(path).parent == out_dir and name.startswith(".") and PARTIAL_MARK in name, path
+        assert all(name.startswith(".") and PARTIAL_MARK in name for name in listing), listing
+        assert len(listing) == 3  # video + two keypoint files, all under temp names
+    assert leftovers(out_dir) == ["clip.csv", "clip.json", "clip.mp4"]
+    assert leftovers(private_tmp) == []
+
+
+def test_temp_names_are_hidden_marked_and_beside_the_target(tmp_path):
+    from app.media.outputs import temp_path_for
+    tmp = temp_path_for(tmp_path / "My Clip.mp4")
+    assert tmp.parent == tmp_path
+    assert tmp.name.startswith(".My Clip") and PARTIAL_MARK in tmp.name
+    assert tmp.suffix == ".mp4" and str(os.getpid()) in tmp.name
