@@ -138,3 +138,17 @@ def test_unreachable_download_is_one_clear_line(tmp_path):
     assert "could not download" in message and "POSECLOAK_MODEL" in message
     assert "\n" not in message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_damage_advice_depends_on_where_the_model_came_from(isolated, tmp_path, model_path):
+    _, cache = isolated
+    cache.mkdir()
+    cached = cache / "pose_landmarker_full.task"
+    cached.write_bytes(b"garbage")
+    with pytest.raises(ModelError, match="run again to download a fresh copy"):
+        find_model()
+    own = tmp_path / "mine.task"
+    own.write_bytes(b"garbage")
+    with pytest.raises(ModelError, match="replace it with a good") as info:
+        find_model(own)
+    assert "download" not in str(info.value)

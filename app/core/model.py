@@ -56,6 +56,17 @@ def bundled_dirs() -> list[Path]:
     return dirs
 
 
+def damaged_model_advice(path: Path) -> str:
+    """What to do about a bad model file, by where it came from."""
+    try:
+        cached = Path(path).resolve().is_relative_to(cache_dir().resolve())
+    except OSError:
+        cached = False
+    if cached:
+        return f"delete {path} and run again to download a fresh copy"
+    return f"replace it with a good pose_landmarker .task file (--model or {ENV_MODEL})"
+
+
 def check_model_file(path: Path) -> Path:
     """Cheap structural check: a .task bundle is a zip of TFLite models."""
     if not path.is_file():
@@ -66,8 +77,7 @@ def check_model_file(path: Path) -> Path:
             names = bundle.namelist()
     except (zipfile.BadZipFile, OSError):
         raise ModelError(f"the pose model {path.name} is damaged (not a MediaPipe .task bundle); "
-                         "delete it and run again to download a fresh copy, or point "
-                         f"{ENV_MODEL} at a good one.") from None
+                         f"{damaged_model_advice(path)}.") from None
     if not any(n.endswith(".tflite") for n in names):
         raise ModelError(f"{path.name} is not a PoseLandmarker bundle (no .tflite inside).")
     return path

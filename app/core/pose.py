@@ -134,9 +134,10 @@ class PoseEstimator:
             with _quiet_native_stderr():
                 self._landmarker = PoseLandmarker.create_from_options(mp_options)
         except Exception:  # noqa: BLE001 - MediaPipe raises RuntimeError/ValueError variants
+            from app.core.model import damaged_model_advice
             raise ModelError(f"the pose model {Path(model_path).name} could not be loaded (damaged "
-                             "or not a PoseLandmarker bundle); replace it or delete it to "
-                             "download it again.") from None
+                             f"or not a PoseLandmarker bundle); {damaged_model_advice(model_path)}."
+                             ) from None
 
     def detect(self, rgb: np.ndarray, timestamp_ms: int | None = None) -> np.ndarray:
         """Landmarks (people, 33, 5) found in one RGB uint8 image."""
