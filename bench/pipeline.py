@@ -76,13 +76,14 @@ def _make_long_clip(src: Path, repeats: int, dest: Path) -> Path:
     with av.open(str(dest), "w") as out:
         stream = out.add_stream("libx264", rate=info.fps)
         stream.width, stream.height, stream.pix_fmt = info.width, info.height, "yuv420p"
-        stream.time_base = Fraction(1, int(info.fps)) if info.fps.denominator == 1 else info.time_base
+        tb = Fraction(1, int(info.fps)) if info.fps.denominator == 1 else info.time_base
+        stream.time_base = stream.codec_context.time_base = tb
         n = 0
         for _ in range(repeats):
             for frame in VideoReader(src, info).frames():
                 vf = av.VideoFrame.from_ndarray(frame.image, format="rgb24")
                 vf.pts = n
-                vf.time_base = stream.time_base
+                vf.time_base = tb
                 out.mux(stream.encode(vf))
                 n += 1
         out.mux(stream.encode(None))

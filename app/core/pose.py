@@ -115,6 +115,8 @@ class PoseEstimator:
         self.video = video
         self._last_ms = -1
         try:
+            from app.core.deferred_imports import defer_unused_imports
+            defer_unused_imports()
             import mediapipe as mp
             from mediapipe.tasks.python import BaseOptions
             from mediapipe.tasks.python.vision import (
