@@ -293,9 +293,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
             continue
         bar.finish(result)
         done += 1
-        extras = []
-        if result.corrupt_packets:
-            extras.append(f"{result.corrupt_packets} damaged packet(s) skipped")
+        extras = result.notes()
         print(f"{job.source.name} -> {result.output} ({result.frames} frames, "
               f"{result.fps:.1f} fps" + "".join(f", {e}" for e in extras) + ")")
         for k in result.keypoints:

@@ -413,3 +413,6 @@ def test_truncated_stream_converts_what_is_readable(tmp_path, model_path):
     result, out, _ = _convert(cut, tmp_path / "out", model_path)
     assert 5 <= result.frames < 30
     assert probe(out, count_frames=True).frame_count == result.frames
+    assert result.ends_early and any("truncated" in n for n in result.notes())
+    whole, _, _ = _convert(full, tmp_path / "out_full", model_path)
+    assert not whole.ends_early and whole.notes() == []

@@ -100,10 +100,30 @@ class ConvertResult:
     corrupt_packets: int
     audio: bool
     jobs: int
+    video_end_s: float = 0.0  # where the last converted frame ends
 
     @property
     def fps(self) -> float:
         return self.frames / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def ends_early(self) -> bool:
+        """True when the video stops well before the file's declared length:
+        a file cut off mid-stream (the readable part is still converted)."""
+        if self.duration_s <= 0 or self.frames == 0:
+            return False
+        step = self.video_end_s / self.frames
+        return self.video_end_s < self.duration_s - max(0.5, 2 * step)
+
+    def notes(self) -> list[str]:
+        """What a user should know about a successful conversion."""
+        out = []
+        if self.corrupt_packets:
+            out.append(f"{self.corrupt_packets} damaged packet(s) skipped")
+        if self.ends_early:
+            out.append(f"the video ends at {self.video_end_s:.1f} s of the file's "
+                       f"{self.duration_s:.1f} s: the file looks truncated")
+        return out
 
 
 ProgressFn = Callable[[Progress], None]
@@ -393,6 +413,8 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
     report = _Throttle(progress)
     stop = threading.Event()
     frames = max_people = corrupt = 0
+    last_time = 0.0
+    frame_step = float(1 / info.fps) if info.fps else 0.0
     out_w, out_h = even(info.width), even(info.height)  # H.264 yuv420p needs even sizes
 
     workers = _PoseWorkers(job.source, info, pts, chunks, used_jobs, model_path, settings, stop)
@@ -407,7 +429,7 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                                audio_source=job.source if settings.keep_audio and info.has_audio else None)
 
         def emit(pose: PoseFrame) -> None:
-            nonlocal frames, max_people
+            nonlocal frames, max_people, last_time
             canvas = renderer.render(background.frame_at(pose.time_s), pose)
             encoder.write(canvas, pose.pts)
             if writers:
@@ -415,6 +437,7 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                 for w in writers:
                     w.write(pose, valid)
             frames += 1
+            last_time = pose.time_s
             max_people = max(max_people, pose.people)
             if on_frame is not None:
                 on_frame(pose, canvas)
@@ -451,7 +474,7 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
     report(Progress(frames, frames, elapsed), force=True)
     return ConvertResult(job.source, job.output, job.keypoints, frames, info.duration_s, elapsed,
                          max_people, corrupt, bool(settings.keep_audio and info.has_audio),
-                         used_jobs)
+                         used_jobs, last_time + frame_step)
 
 
 def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -> ConvertResult:

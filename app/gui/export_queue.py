@@ -121,6 +121,8 @@ class ExportQueueModel(QAbstractTableModel):
             return _clock(p.eta_s) if p and row.status is RowStatus.RUNNING else ""
         if row.status is RowStatus.FAILED:
             return f"Failed: {row.message}"
+        if row.status is RowStatus.DONE and row.message:
+            return f"Done ({row.message})"
         return row.status.value
 
     # rows -----------------------------------------------------------------------
@@ -281,7 +283,8 @@ class ExportController(QObject):
     def _on_succeeded(self, row_id: int, result: ConvertResult) -> None:
         self._cancels.pop(row_id, None)
         self.model.update(row_id, status=RowStatus.DONE, result=result,
-                          duration_s=result.duration_s or None)
+                          duration_s=result.duration_s or None,
+                          message="; ".join(result.notes()))
         self.job_finished.emit(row_id, result)
 
     def _on_failed(self, row_id: int, message: str) -> None:
