@@ -159,3 +159,35 @@ def test_a_person_hidden_for_two_frames_keeps_their_id(vtest, model_path):
         for n in (14, 17, 25, len(again) - 1):
             a, b = _centres(tracked[n]), _centres(again[n])
             assert pid in b and np.allclose(a[pid], b[pid]), (pid, n)
+
+
+def test_reconfigure_keeps_ids_when_hiding_someone():
+    """Excluding a person by ID (a click in the live preview) must not restart
+    tracking: the others keep their IDs and the hidden one stays hidden."""
+    from dataclasses import replace as dc_replace
+
+    from app.core.people import PeopleOptions, PeopleProcessor
+    from app.core.types import PoseFrame
+
+    def figure(x0: float) -> np.ndarray:
+        lm = np.zeros((33, 5), np.float32)
+        lm[:, 0] = x0 + 0.1 * (np.arange(33) % 5) / 5
+        lm[:, 1] = 0.2 + 0.6 * np.arange(33) / 33
+        lm[:, 3:] = 0.95
+        return lm
+
+    def frame(i: int, order: list[float]) -> PoseFrame:
+        return PoseFrame(index=i, time_s=i / 30, width=640, height=480,
+                         landmarks=np.stack([figure(x) for x in order]))
+
+    processor = PeopleProcessor(PeopleOptions(), fps=30)
+    for i in range(5):
+        first = processor.push(frame(i, [0.1, 0.5, 0.8]))[0]
+    ids_by_x = {round(float(first.landmarks[r, 0, 0]), 1): first.ids[r] for r in range(3)}
+    hidden = ids_by_x[0.5]
+    processor.reconfigure(dc_replace(processor.options, exclude_ids=frozenset({hidden})))
+    # Rows now arrive in another order: tracking, not row order, decides IDs.
+    after = processor.push(frame(5, [0.8, 0.5, 0.1]))[0]
+    assert hidden not in after.ids and after.people == 2
+    assert {round(float(after.landmarks[r, 0, 0]), 1): after.ids[r]
+            for r in range(2)} == {0.1: ids_by_x[0.1], 0.8: ids_by_x[0.8]}

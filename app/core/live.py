@@ -78,8 +78,8 @@ class LiveProcessor:
             self._renderer = SkeletonRenderer(settings.style)
         if settings.pose != old.pose or settings.people.tiles != old.people.tiles:
             self._close_estimator()
-        if settings.people != old.people:
-            self._people = None
+        if settings.people != old.people and self._people is not None:
+            self._people.reconfigure(settings.people)
 
     def reset_tracking(self) -> None:
         """Forgets motion history (after a seek or a jump in the source)."""

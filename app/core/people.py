@@ -198,13 +198,33 @@ class PeopleProcessor:
     def __init__(self, options: PeopleOptions = PeopleOptions(), fps: float = 30.0) -> None:
         self.options = options
         self.fps = fps
-        self.tracker = PersonTracker(TrackerOptions(memory_frames=options.track_memory,
-                                                    min_confidence=options.min_confidence))
+        self.tracker = self._make_tracker(options)
         self.gaps = GapFiller(options.interpolate_gaps, options.min_confidence)
-        params = params_for_strength(options.smoothing)
-        self.smoother = (PoseSmoother(params, fps, memory_frames=options.track_memory)
-                         if params is not None else None)
+        self.smoother = self._make_smoother(options)
         self._main_id: int | None = None
+
+    def _make_tracker(self, options: PeopleOptions) -> PersonTracker:
+        return PersonTracker(TrackerOptions(memory_frames=options.track_memory,
+                                            min_confidence=options.min_confidence))
+
+    def _make_smoother(self, options: PeopleOptions) -> PoseSmoother | None:
+        params = params_for_strength(options.smoothing)
+        return (PoseSmoother(params, self.fps, memory_frames=options.track_memory)
+                if params is not None else None)
+
+    def reconfigure(self, options: PeopleOptions) -> None:
+        """Takes new options between frames, rebuilding only the stages they
+        change: hiding someone or switching "main subject only" keeps every
+        ID, so a person excluded by ID in the live preview stays excluded."""
+        old, self.options = self.options, options
+        if (options.track_memory, options.min_confidence) != (old.track_memory,
+                                                              old.min_confidence):
+            self.tracker = self._make_tracker(options)
+        if (options.interpolate_gaps, options.min_confidence) != (old.interpolate_gaps,
+                                                                  old.min_confidence):
+            self.gaps = GapFiller(options.interpolate_gaps, options.min_confidence)
+        if (options.smoothing, options.track_memory) != (old.smoothing, old.track_memory):
+            self.smoother = self._make_smoother(options)
 
     def push(self, pose: PoseFrame) -> list[PoseFrame]:
         return [self._finish(p) for p in self.gaps.push(self.tracker.update(pose))]
