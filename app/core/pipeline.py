@@ -430,12 +430,11 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
 
         def emit(pose: PoseFrame) -> None:
             nonlocal frames, max_people, last_time
-            canvas = renderer.render(background.frame_at(pose.time_s), pose)
+            valid = visible_mask(pose, settings.style)  # drawn = exported as valid
+            canvas = renderer.render(background.frame_at(pose.time_s), pose, valid)
             encoder.write(canvas, pose.pts)
-            if writers:
-                valid = visible_mask(pose, settings.style)
-                for w in writers:
-                    w.write(pose, valid)
+            for w in writers:
+                w.write(pose, valid)
             frames += 1
             last_time = pose.time_s
             max_people = max(max_people, pose.people)

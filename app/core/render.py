@@ -129,16 +129,20 @@ class SkeletonRenderer:
         self.style = style
         self.steps = tuple(steps)
 
-    def people(self, pose: PoseFrame, width: int, height: int) -> list[Person]:
+    def people(self, pose: PoseFrame, width: int, height: int,
+               mask: np.ndarray | None = None) -> list[Person]:
         points = pose.pixels(width, height)
-        mask = visible_mask(pose, self.style)
+        if mask is None:
+            mask = visible_mask(pose, self.style)
         return [Person(points[i], mask[i], pose.ids[i], i) for i in range(pose.people)]
 
-    def render(self, background: np.ndarray, pose: PoseFrame) -> np.ndarray:
-        """Returns a new RGB image: `background` with the skeleton layer on it."""
+    def render(self, background: np.ndarray, pose: PoseFrame,
+               mask: np.ndarray | None = None) -> np.ndarray:
+        """Returns a new RGB image: `background` with the skeleton layer on it.
+        `mask` is visible_mask(pose, style) when the caller already has it."""
         height, width = background.shape[:2]
         scale = render_scale(width, height)
-        people = self.people(pose, width, height)
+        people = self.people(pose, width, height, mask)
         canvas = np.array(background, dtype=np.uint8, copy=True)
         if not people:
             return canvas
