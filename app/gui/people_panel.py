@@ -83,9 +83,10 @@ class PeoplePanel(SettingsPanel):
         self.show_ids.setChecked(settings.style.show_ids)
         ids = sorted(settings.people.exclude_ids)
         self.excluded.setText(", ".join(f"#{i}" for i in ids) if ids else
-                              "Nobody. Click a person in the preview to leave them out of "
-                              "the preview, recordings and exports.")
+                              "Nobody. Click a person in the preview to hide them.")
         self.clear.setEnabled(bool(ids))
+        self.excluded.setToolTip("Hidden people are left out of the preview, recordings, "
+                                 "exports and keypoints.")
 
     def _people(self, **changes) -> None:
         self._edit(people=replace(self.settings.people, **changes))

@@ -78,8 +78,9 @@ def _stylesheet(c: Colors) -> str:
     QPushButton#Primary {{ background: {ACCENT}; color: #ffffff; border-color: {ACCENT};
         font-weight: 600; }}
     QPushButton#Record:checked {{ background: #e5484d; border-color: #e5484d; }}
-    QComboBox, QSpinBox, QDoubleSpinBox, QLineEdit {{ padding: 4px 6px; border-radius: 6px;
+    QLineEdit {{ padding: 4px 6px; border-radius: 6px;
         border: 1px solid {c.border}; background: {c.base}; }}
+    QComboBox, QSpinBox, QDoubleSpinBox {{ padding: 3px 6px; }}
     QSlider::groove:horizontal {{ height: 4px; background: {c.border}; border-radius: 2px; }}
     QSlider::sub-page:horizontal {{ background: {ACCENT}; border-radius: 2px; }}
     QSlider::handle:horizontal {{ background: #ffffff; border: 2px solid {ACCENT};
