@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--keypoints", action="append", default=[], metavar="PATH|json|csv",
                    help="export keypoints: a .json/.csv path (one input), or json/csv to "
                    "write one beside each output (repeatable)")
+    c.add_argument("--format", choices=("mp4", "webm"), default=None,
+                   help="video output: mp4 (H.264, default) or webm (transparent VP9 layer "
+                   "for video editors, no background); -o NAME.webm does the same")
     c.add_argument("--no-audio", action="store_true", help="leave the source audio out")
     c.add_argument("--jobs", type=int, default=0,
                    help="pose workers on separate chunks (default: one per CPU core)")
@@ -240,7 +243,7 @@ def plan_jobs(args: argparse.Namespace, inputs: list[Path], settings):
             raise PoseCloakError(f"{out_dir}: cannot create the output folder ({exc.strerror}).") from None
     jobs = []
     for src in inputs:
-        out = args.output or default_output_for(src, out_dir)
+        out = args.output or default_output_for(src, out_dir, "." + (args.format or "mp4"))
         keypoints = tuple(explicit) + tuple(out.with_suffix("." + f) for f in auto_formats)
         jobs.append(ConvertJob(src, out, settings, keypoints, args.overwrite))
     return jobs

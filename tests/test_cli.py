@@ -145,3 +145,12 @@ def test_settings_from_arguments(tmp_path, media):
     bad = parser.parse_args(["convert", "x.mp4", "--background", "not-a-thing"])
     with pytest.raises(PoseCloakError, match="neither a colour nor an existing file"):
         settings_from_args(bad)
+
+
+def test_format_webm_names_and_writes_layers(tmp_path, short_clip):
+    result = run_cli("convert", str(short_clip), "--out-dir", str(tmp_path), "--format", "webm",
+                     "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "short clip_skeleton.webm"
+    info = probe(out, count_frames=True)
+    assert info.codec == "vp9" and info.frame_count == 12

@@ -283,3 +283,50 @@ def test_many_chunks_join_in_order(tmp_path, carphone, model_path, monkeypatch):
     frames = read_keypoints(kp)["frames"]
     assert [f["index"] for f in frames] == list(range(120))
     assert _video_stamps(out)[0] == _video_stamps(src)[0]
+
+
+def _decode_with_alpha(path: Path) -> list[np.ndarray]:
+    """RGBA frames of a VP9 WebM; FFmpeg's own VP9 decoder drops alpha, libvpx keeps it."""
+    frames = []
+    with av.open(str(path)) as c:
+        decoder = av.CodecContext.create("libvpx-vp9", "r")
+        for packet in c.demux(c.streams.video[0]):
+            if packet.size:
+                frames.extend(f.to_ndarray(format="rgba") for f in decoder.decode(packet))
+    return frames
+
+
+def test_transparent_webm_layer(tmp_path, carphone, model_path):
+    src = write_clip(tmp_path / "a.mp4", frames_of(carphone, 20), audio="aac",
+                     time_base=Fraction(1001, 30000), rate=Fraction(30000, 1001))
+    out, kp = tmp_path / "layer.webm", tmp_path / "k.json"
+    style = RenderStyle(color=(255, 0, 0), opacity=0.8)
+    _run(src, out, model_path, keypoints=(kp,),
+         settings=ConvertSettings(jobs=1, style=style))
+    with av.open(str(out)) as c:
+        assert c.format.name.startswith("matroska,webm")
+        assert c.streams.video[0].codec_context.name == "vp9"
+        assert c.streams.audio[0].codec_context.name == "opus"
+    frames = _decode_with_alpha(out)
+    assert len(frames) == 20
+    data = read_keypoints(kp)
+    frame, first = frames[0], data["frames"][0]
+    alpha = frame[:, :, 3]
+    assert (alpha == 0).mean() > 0.6  # transparent away from the skeleton
+    assert alpha.max() >= 180 and alpha.max() <= 215  # opacity 0.8 of 255, codec error allowed
+    solid = alpha > 150
+    assert np.median(frame[solid][:, 0]) > 200 and np.median(frame[solid][:, 1:3]) < 60
+    for lm in first["people"][0]["landmarks"]:
+        if lm["valid"] and 2 < lm["x"] < 173 and 2 < lm["y"] < 141:
+            x, y = int(round(lm["x"])), int(round(lm["y"]))
+            assert alpha[y - 2:y + 3, x - 2:x + 3].max() > 100
+
+
+def test_transparent_webm_refuses_a_background_file(tmp_path, carphone, media, model_path):
+    from app.core.errors import OutputError
+    src = write_clip(tmp_path / "a.mp4", frames_of(carphone, 3))
+    spec = BackgroundSpec(path=media / "messi5.jpg")
+    with pytest.raises(OutputError, match="transparent .webm has no background"):
+        _run(src, tmp_path / "o.webm", model_path,
+             settings=ConvertSettings(jobs=1, background=spec))
+    assert not list(tmp_path.glob("*.webm")) and not list(tmp_path.glob(".*"))

@@ -130,9 +130,11 @@ ProgressFn = Callable[[Progress], None]
 FrameFn = Callable[[PoseFrame, np.ndarray], None]
 
 
-def default_output_for(source: Path, out_dir: Path) -> Path:
+def default_output_for(source: Path, out_dir: Path, video_suffix: str = ".mp4") -> Path:
+    """`out_dir/NAME_skeleton.EXT`: .mp4 (or `video_suffix`, e.g. .webm for a
+    transparent layer) for videos; .png, or .jpg for a JPEG, for stills."""
     from app.media.formats import is_image_path
-    suffix = ".png" if is_image_path(source) else ".mp4"
+    suffix = ".png" if is_image_path(source) else video_suffix
     if is_image_path(source) and source.suffix.lower() in (".jpg", ".jpeg"):
         suffix = ".jpg"
     return out_dir / f"{source.stem}_skeleton{suffix}"
@@ -157,8 +159,11 @@ def validate_job(job: ConvertJob) -> None:
         if k.suffix.lower() not in KEYPOINT_SUFFIXES:
             raise OutputError(f"{k.name}: keypoints must be saved as .json or .csv.")
     from app.media.formats import is_image_path
-    if not is_image_path(src) and out.suffix.lower() != ".mp4":
-        raise OutputError(f"{out.name}: video output is H.264 MP4; use a .mp4 name.")
+    if not is_image_path(src):
+        from app.media.encoder import output_format_for
+        if output_format_for(out).alpha and job.settings.background.path is not None:
+            raise OutputError(f"{out.name}: a transparent .webm has no background; leave the "
+                              "background image or video out, or write an .mp4.")
 
 
 def resolve_jobs(jobs: int) -> int:
@@ -390,7 +395,7 @@ def _open_keypoint_outputs(stack: ExitStack, job: ConvertJob, meta: dict) -> lis
 
 def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | None,
                    cancel: threading.Event, on_frame: FrameFn | None) -> ConvertResult:
-    from app.media.encoder import VideoEncoder, even
+    from app.media.encoder import VideoEncoder, even, output_format_for
     from app.media.outputs import atomic_output
     from app.media.video import probe, scan_pts
 
@@ -425,13 +430,18 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
         writers = _open_keypoint_outputs(stack, job, dict(
             width=info.width, height=info.height, fps=float(info.fps or 0),
             frame_count=info.frame_count, include_face=settings.style.show_face))
+        fmt = output_format_for(job.output)
         encoder = VideoEncoder(tmp, out_w, out_h, time_base=info.time_base, fps=info.fps,
-                               audio_source=job.source if settings.keep_audio and info.has_audio else None)
+                               audio_source=job.source if settings.keep_audio and info.has_audio else None,
+                               fmt=fmt)
 
         def emit(pose: PoseFrame) -> None:
             nonlocal frames, max_people, last_time
             valid = visible_mask(pose, settings.style)  # drawn = exported as valid
-            canvas = renderer.render(background.frame_at(pose.time_s), pose, valid)
+            if fmt.alpha:
+                canvas = renderer.render_rgba(out_w, out_h, pose, valid)
+            else:
+                canvas = renderer.render(background.frame_at(pose.time_s), pose, valid)
             encoder.write(canvas, pose.pts)
             for w in writers:
                 w.write(pose, valid)

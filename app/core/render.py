@@ -8,7 +8,7 @@ landmarks flagged valid are drawn, so no step needs to know about confidence.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -155,3 +155,24 @@ class SkeletonRenderer:
             step(layer, people, self.style, scale)
         cv2.addWeighted(layer, self.style.opacity, canvas, 1.0 - self.style.opacity, 0.0, dst=canvas)
         return canvas
+
+    def render_rgba(self, width: int, height: int, pose: PoseFrame,
+                    mask: np.ndarray | None = None) -> np.ndarray:
+        """The skeleton alone as straight-alpha RGBA on a transparent canvas
+        (for editors). Drawn twice on black: in colour, which gives colour
+        times coverage, and in white, which gives the coverage itself (the
+        anti-aliased edges); colour / coverage restores the straight colour."""
+        rgba = np.zeros((height, width, 4), np.uint8)
+        if pose.people == 0:
+            return rgba
+        black = np.zeros((height, width, 3), np.uint8)
+        solid = replace(self.style, opacity=1.0)
+        coverage_style = replace(solid, color=(255, 255, 255), left_color=None,
+                                 right_color=None, center_color=None, color_by_person=False)
+        colour = SkeletonRenderer(solid, self.steps).render(black, pose, mask)
+        coverage = SkeletonRenderer(coverage_style, self.steps).render(black, pose, mask)[:, :, 0]
+        drawn = coverage > 0
+        straight = colour[drawn].astype(np.uint16) * 255 // coverage[drawn, None]
+        rgba[drawn, :3] = np.minimum(straight, 255).astype(np.uint8)
+        rgba[:, :, 3] = np.round(coverage * self.style.opacity).astype(np.uint8)
+        return rgba

@@ -36,15 +36,22 @@ class StudioSettings:
     export_smoothing: float = 0.0  # exports keep the raw motion unless asked
     keypoints: tuple[str, ...] = ("json",)  # written beside each export
     keep_audio: bool = True
+    transparent: bool = False  # export a see-through WebM layer instead of an MP4
     record_keypoints: bool = False
     output_dir: str = ""  # "" = the default folder
     offline: bool = False
     theme: str = "system"  # system, light or dark
     jobs: int = 0
 
+    @property
+    def video_suffix(self) -> str:
+        return ".webm" if self.transparent else ".mp4"
+
     def convert_settings(self) -> ConvertSettings:
-        """What an export uses: the same value the CLI would build."""
-        return ConvertSettings(style=self.style, background=self.background, pose=self.pose,
+        """What an export uses: the same value the CLI would build (a
+        transparent export has no background)."""
+        background = BackgroundSpec() if self.transparent else self.background
+        return ConvertSettings(style=self.style, background=background, pose=self.pose,
                                people=replace(self.people, smoothing=self.export_smoothing),
                                keep_audio=self.keep_audio, jobs=self.jobs)
 

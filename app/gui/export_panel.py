@@ -42,7 +42,11 @@ class ExportPanel(SettingsPanel):
         self.audio.setToolTip("Copy the soundtrack into exported videos (recordings never "
                               "have audio)")
         self.record_keypoints = QCheckBox("Record keypoints with live recordings")
-        for box_widget in (self.json, self.csv, self.audio, self.record_keypoints):
+        self.transparent = QCheckBox("Transparent skeleton (WebM for video editors)")
+        self.transparent.setToolTip("Export a see-through VP9 WebM layer with no background, "
+                                    "to lay over other footage in an editor")
+        for box_widget in (self.json, self.csv, self.audio, self.transparent,
+                           self.record_keypoints):
             form.addRow(box_widget)
         layout.addWidget(box)
 
@@ -60,6 +64,7 @@ class ExportPanel(SettingsPanel):
         self.csv.toggled.connect(lambda _on: self._keypoints())
         self.audio.toggled.connect(lambda on: self._edit(keep_audio=on))
         self.record_keypoints.toggled.connect(lambda on: self._edit(record_keypoints=on))
+        self.transparent.toggled.connect(lambda on: self._edit(transparent=on))
         self.offline.toggled.connect(lambda on: self._edit(offline=on))
 
     def _show(self, settings: StudioSettings) -> None:
@@ -68,6 +73,7 @@ class ExportPanel(SettingsPanel):
         self.csv.setChecked("csv" in settings.keypoints)
         self.audio.setChecked(settings.keep_audio)
         self.record_keypoints.setChecked(settings.record_keypoints)
+        self.transparent.setChecked(settings.transparent)
         self.offline.setChecked(settings.offline)
 
     def set_model_text(self, text: str) -> None:

@@ -217,9 +217,9 @@ class ExportController(QObject):
             self._start(row_id)
 
     def add(self, source: Path, settings: ConvertSettings, out_dir: Path,
-            keypoint_formats: tuple[str, ...] = ()) -> int:
+            keypoint_formats: tuple[str, ...] = (), video_suffix: str = ".mp4") -> int:
         row_id = next(self._ids)
-        output = self._unique_output(default_output_for(Path(source), out_dir))
+        output = self._unique_output(default_output_for(Path(source), out_dir, video_suffix))
         keypoints = tuple(output.with_suffix("." + f) for f in keypoint_formats)
         job = ConvertJob(Path(source), output, settings, keypoints, overwrite=False)
         self.model.add(QueueRow(row_id, job))

@@ -439,7 +439,8 @@ class MainWindow(QMainWindow):
         settings = self.settings.convert_settings()
         ids = []
         for path in media_files_in(paths):
-            row_id = self.exports.add(path, settings, folder, self.settings.keypoints)
+            row_id = self.exports.add(path, settings, folder, self.settings.keypoints,
+                                      self.settings.video_suffix)
             ids.append(row_id)
             self._probe_duration(row_id, path)
         if ids:

@@ -1,4 +1,4 @@
-"""H.264 MP4 writing with PyAV: source timestamps kept, source audio carried.
+"""Video writing with PyAV: source timestamps kept, source audio carried.
 
 The output gets the source's exact frame timestamps (29.97 stays 30000/1001,
 variable frame rate keeps its stamps), yuv420p at even dimensions and
@@ -10,6 +10,7 @@ container or stream metadata of the source is copied.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,6 +23,46 @@ from app.core.errors import OutputError
 MP4_COPYABLE_AUDIO = frozenset({"aac", "mp3", "alac"})
 
 
+@dataclass(frozen=True)
+class OutputFormat:
+    """A container with its video and audio codecs."""
+
+    container: str
+    video_codec: str
+    pix_fmt: str
+    input_format: str  # what write() takes: rgb24, or rgba for alpha
+    video_options: tuple[tuple[str, str], ...]
+    copyable_audio: frozenset[str]
+    audio_codec: str
+    audio_rate: int | None = None  # None: keep the source's rate
+
+    @property
+    def alpha(self) -> bool:
+        return self.input_format == "rgba"
+
+
+# H.264 MP4 that plays everywhere (the default).
+MP4_H264 = OutputFormat("mp4", "libx264", "yuv420p", "rgb24",
+                        (("crf", "20"), ("preset", "veryfast"), ("tune", "animation")),
+                        MP4_COPYABLE_AUDIO, "aac")
+# VP9 with an alpha channel in WebM: a transparent skeleton layer for video
+# editors (Premiere, DaVinci Resolve, Kdenlive, browsers). WebM carries
+# Opus or Vorbis audio; Opus runs at 48 kHz.
+WEBM_VP9_ALPHA = OutputFormat("webm", "libvpx-vp9", "yuva420p", "rgba",
+                              (("crf", "30"), ("b", "0"), ("deadline", "realtime"),
+                               ("cpu-used", "8"), ("row-mt", "1")),
+                              frozenset({"opus", "vorbis"}), "libopus", 48000)
+VIDEO_OUTPUT_SUFFIXES = {".mp4": MP4_H264, ".webm": WEBM_VP9_ALPHA}
+
+
+def output_format_for(path: Path) -> OutputFormat:
+    fmt = VIDEO_OUTPUT_SUFFIXES.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise OutputError(f"{Path(path).name}: video output is .mp4 (H.264) or .webm "
+                          "(transparent VP9); choose one of those names.")
+    return fmt
+
+
 def even(n: int) -> int:
     return max(2, n + (n % 2))
 
@@ -29,17 +70,18 @@ def even(n: int) -> int:
 class _AudioCarrier:
     """Copies or re-encodes the source's first audio stream into `out`."""
 
-    def __init__(self, source: Path, out: av.container.OutputContainer) -> None:
+    def __init__(self, source: Path, out: av.container.OutputContainer,
+                 fmt: OutputFormat = MP4_H264) -> None:
         self._input = av.open(str(source), mode="r")
         self._in_stream = self._input.streams.audio[0]
         self._out = out
         codec = self._in_stream.codec_context.name
-        self.copy = codec in MP4_COPYABLE_AUDIO
+        self.copy = codec in fmt.copyable_audio
         if self.copy:
             self.stream = out.add_stream_from_template(self._in_stream)
         else:
-            rate = self._in_stream.codec_context.sample_rate or 48000
-            self.stream = out.add_stream("aac", rate=rate)
+            rate = fmt.audio_rate or self._in_stream.codec_context.sample_rate or 48000
+            self.stream = out.add_stream(fmt.audio_codec, rate=rate)
             layout = self._in_stream.codec_context.layout
             if layout is not None and layout.nb_channels <= 2:
                 self.stream.layout = layout
@@ -96,34 +138,35 @@ class _AudioCarrier:
 
 
 class VideoEncoder:
-    """Encodes RGB frames at given source timestamps into an H.264 MP4.
+    """Encodes frames at given source timestamps: H.264 MP4 by default, or
+    `fmt=WEBM_VP9_ALPHA` for RGBA frames with transparency.
 
     Use from one thread; call `close()` to finish the file (or `abort()`).
     """
 
     def __init__(self, path: Path, width: int, height: int, *, time_base: Fraction,
                  fps: Fraction, audio_source: Path | None = None,
-                 crf: int = 20, preset: str = "veryfast") -> None:
+                 fmt: OutputFormat = MP4_H264) -> None:
         self.width, self.height = even(width), even(height)
         self.time_base = Fraction(time_base)
+        self.fmt = fmt
         self.frames_written = 0
         self._last_pts: int | None = None
-        self._last_step = 1
+        options = {"movflags": "+faststart"} if fmt.container == "mp4" else {}
         try:
-            self._out = av.open(str(path), mode="w", format="mp4",
-                                options={"movflags": "+faststart"})
+            self._out = av.open(str(path), mode="w", format=fmt.container, options=options)
         except (OSError, av.error.FFmpegError) as exc:
             raise OutputError(f"{Path(path).name}: cannot create the output file ({exc}).") from None
         # Nothing from the source goes into the container's tags.
         self._out.metadata.clear()
         rate = fps if fps and fps > 0 else Fraction(30)
-        stream = self._out.add_stream("libx264", rate=rate)
+        stream = self._out.add_stream(fmt.video_codec, rate=rate)
         stream.width, stream.height = self.width, self.height
-        stream.pix_fmt = "yuv420p"
+        stream.pix_fmt = fmt.pix_fmt
         stream.time_base = self.time_base
         stream.codec_context.time_base = self.time_base
         stream.codec_context.framerate = rate
-        stream.options = {"crf": str(crf), "preset": preset, "tune": "animation"}
+        stream.options = dict(fmt.video_options)
         # Tag BT.709 and convert with it, so players show the chosen colours.
         stream.codec_context.colorspace = 1
         stream.codec_context.color_primaries = 1
@@ -131,18 +174,19 @@ class VideoEncoder:
         stream.codec_context.color_range = 1
         stream.metadata.clear()
         self._stream = stream
-        self._audio = _AudioCarrier(audio_source, self._out) if audio_source is not None else None
+        self._audio = (_AudioCarrier(audio_source, self._out, fmt)
+                       if audio_source is not None else None)
 
-    def write(self, rgb: np.ndarray, pts: int) -> None:
-        """Encodes one frame shown at `pts` (in `time_base` units)."""
-        if rgb.shape[0] != self.height or rgb.shape[1] != self.width:
-            rgb = _pad_to(rgb, self.width, self.height)
-        if self._last_pts is not None:
-            if pts <= self._last_pts:
-                pts = self._last_pts + 1
-            self._last_step = pts - self._last_pts
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        frame = frame.reformat(format="yuv420p", dst_colorspace=av.video.reformatter.Colorspace.ITU709,
+    def write(self, image: np.ndarray, pts: int) -> None:
+        """Encodes one frame (RGB, or RGBA for alpha formats) shown at `pts`
+        (in `time_base` units)."""
+        if image.shape[0] != self.height or image.shape[1] != self.width:
+            image = _pad_to(image, self.width, self.height)
+        if self._last_pts is not None and pts <= self._last_pts:
+            pts = self._last_pts + 1
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=self.fmt.input_format)
+        frame = frame.reformat(format=self.fmt.pix_fmt,
+                               dst_colorspace=av.video.reformatter.Colorspace.ITU709,
                                dst_color_range=av.video.reformatter.ColorRange.MPEG)
         frame.pts = int(pts)
         frame.time_base = self.time_base
@@ -184,7 +228,7 @@ class VideoEncoder:
 
 def _pad_to(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     h, w = rgb.shape[:2]
-    out = np.empty((height, width, 3), np.uint8)
+    out = np.empty((height, width, rgb.shape[2]), np.uint8)
     out[:h, :w] = rgb[:height, :width]
     if height > h:
         out[h:, :w] = rgb[h - 1:h, :w]

@@ -110,3 +110,19 @@ def test_missing_output_folder_is_an_error_row_and_dialog(qtbot, window, short_c
     assert "folder" in model.row(row_id).message
     qtbot.waitUntil(lambda: bool(window.error_dialogs), timeout=5000)
     assert "folder" in close_dialogs(window)[0]
+
+
+def test_transparent_export_checkbox_writes_a_webm_layer(qtbot, window, short_vtest, out_dir):
+    """Ticking 'Transparent skeleton' in the Export panel makes dropped files
+    come out as see-through WebM layers (no background, alpha channel)."""
+    window.side_tabs.setCurrentWidget(window.export_panel)
+    qtbot.mouseClick(window.export_panel.transparent, Qt.MouseButton.LeftButton,
+                     pos=window.export_panel.transparent.rect().bottomLeft() + QPointF(4, -4).toPoint())
+    assert window.settings.transparent
+    drop_files(window, [short_vtest])
+    qtbot.waitUntil(lambda: rows_finished(window, 1), timeout=180000)
+    row = window.exports.model.rows()[0]
+    assert row.status is RowStatus.DONE, row.message
+    assert row.result.output.suffix == ".webm" and row.result.output.parent == out_dir
+    info = probe(row.result.output, count_frames=True)
+    assert info.codec == "vp9" and info.frame_count == probe(short_vtest).frame_count
