@@ -34,14 +34,6 @@ def parse_color(text: str) -> RGB:
     raise ValueError(f"not a colour: {text!r} (use a name, #rrggbb or r,g,b)")
 
 
-def looks_like_color(text: str) -> bool:
-    try:
-        parse_color(text)
-    except ValueError:
-        return False
-    return True
-
-
 def format_color(rgb: RGB) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 

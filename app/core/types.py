@@ -15,7 +15,6 @@ from app.core.landmarks import NUM_LANDMARKS
 # Columns of a landmark array: normalised x and y (0..1 of the frame), MediaPipe's
 # relative depth z, and the model's visibility and presence scores (0..1).
 X, Y, Z, VISIBILITY, PRESENCE = range(5)
-LANDMARK_FIELDS = ("x_norm", "y_norm", "z", "visibility", "presence")
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

@@ -199,8 +199,10 @@ class VideoEncoder:
     def _mux(self, packets) -> None:
         try:
             self._out.mux(packets)
-        except OSError as exc:
-            raise exc
+        except OSError:
+            # PyAV's errno errors are OSError and FFmpegError at once: keep
+            # them OSError so atomic_output can say "disk full" or "not writable".
+            raise
         except av.error.FFmpegError as exc:
             raise OutputError(f"writing the video failed ({exc}).") from None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -148,19 +148,10 @@ def probe(path: Path, *, count_frames: bool = False) -> VideoInfo:
             pixel_format=first.format.name,
         )
     if count_frames or info.frame_count <= 0:
-        info = _with_frame_count(info, len(scan_pts(path)))
+        info = replace(info, frame_count=len(scan_pts(path)))
     if info.fps <= 0 and info.duration_s > 0 and info.frame_count > 0:
-        info = _replace(info, fps=Fraction(info.frame_count / info.duration_s).limit_denominator(1001))
+        info = replace(info, fps=Fraction(info.frame_count / info.duration_s).limit_denominator(1001))
     return info
-
-
-def _replace(info: VideoInfo, **kw) -> VideoInfo:
-    from dataclasses import replace
-    return replace(info, **kw)
-
-
-def _with_frame_count(info: VideoInfo, n: int) -> VideoInfo:
-    return _replace(info, frame_count=n)
 
 
 def _duration_s(container, stream, tb: Fraction) -> float:
