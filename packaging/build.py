@@ -42,7 +42,7 @@ IS_WIN, IS_MAC, IS_LINUX = sys.platform == "win32", sys.platform == "darwin", sy
 
 # Python distributions in the bundle whose licence files go to resources/licenses/.
 LICENSED_DISTRIBUTIONS = [
-    "mediapipe", "PySide6-Essentials", "shiboken6", "av", "opencv-contrib-python-headless",
+    "mediapipe", "PySide6-Essentials", "shiboken6", "av",
     "numpy", "pyqtgraph", "platformdirs", "absl-py", "flatbuffers", "certifi", "colorama",
 ]
 LICENSE_WORDS = ("LICENSE", "LICENCE", "COPYING", "NOTICE", "AUTHORS")

@@ -28,17 +28,18 @@ DYNAMIC_LIB_PACKAGES = ["mediapipe"]   # collect_dynamic_libs(): keeps mediapipe
 
 # Package metadata (dist-info) the app reads at run time: the About box shows
 # these versions with importlib.metadata.
-METADATA_DISTRIBUTIONS = ["mediapipe", "opencv-contrib-python-headless", "av", "numpy",
-                          "pyqtgraph"]
+METADATA_DISTRIBUTIONS = ["mediapipe", "av", "numpy", "pyqtgraph"]
 
 # Python modules the app never uses. tests/test_packaging.py checks that no
 # app module imports any of these.
 EXCLUDES = [
     # A second Qt (OpenCV's GUI wheel carries Qt 5) or other bindings.
     "PyQt5", "PyQt6", "PySide2", "shiboken2",
-    # matplotlib: mediapipe's drawing_utils imports pyplot at import time but
-    # only plot_landmarks() uses it; rthook_posecloak.py stubs it.
-    "matplotlib", "mpl_toolkits", "PIL", "kiwisolver", "contourpy", "fontTools",
+    # OpenCV (176 MB with its own FFmpeg and OpenBLAS) and matplotlib:
+    # mediapipe's drawing_utils imports both at import time, but only its
+    # drawing helpers use them; rthook_posecloak.py stubs them. PoseCloak
+    # draws, resizes, reads images and opens cameras without OpenCV.
+    "cv2", "matplotlib", "mpl_toolkits", "PIL", "kiwisolver", "contourpy", "fontTools",
     "cycler", "pyparsing", "dateutil",
     # mediapipe's audio tasks (optional import, guarded by try/except).
     "sounddevice", "_sounddevice", "_sounddevice_data", "cffi", "_cffi_backend",

@@ -4,10 +4,11 @@
 #    outside the bundle (OpenCV's GUI wheels set QT_QPA_PLATFORM_PLUGIN_PATH
 #    and QT_QPA_FONTDIR to their own Qt 5 folders; a parent process may pass
 #    them on), so Qt only loads the bundle's plugins.
-# 2. matplotlib is left out of the bundle: mediapipe's vision/drawing_utils.py
-#    does `import matplotlib.pyplot as plt` at import time, but only its
-#    plot_landmarks() uses it. A stub module keeps `import mediapipe` working;
-#    touching the stub raises ImportError with a clear message.
+# 2. matplotlib and OpenCV are left out of the bundle: mediapipe's
+#    vision/drawing_utils.py does `import cv2` and `import matplotlib.pyplot`
+#    at import time, but only its drawing helpers use them (PoseCloak draws
+#    with app/core/raster.py). Stub modules keep `import mediapipe` working;
+#    touching a stub raises ImportError with a clear message.
 # 3. TLS: the rare model download (another variant than the bundled one) uses
 #    the bundled certifi CA file when the system's is not configured.
 
@@ -32,19 +33,25 @@ def _posecloak_rthook():
             del os.environ[var]
 
     import importlib.util
-    if importlib.util.find_spec("matplotlib") is None:
-        class _Missing(types.ModuleType):
-            def __getattr__(self, name):
-                if name.startswith("__") and name.endswith("__"):
-                    raise AttributeError(name)
-                raise ImportError(f"{self.__name__}.{name} is not available in the PoseCloak "
-                                  "app bundle (matplotlib is left out)")
 
-        mpl = _Missing("matplotlib")
-        mpl.__path__ = []  # a package, so `import matplotlib.pyplot` resolves the stub below
-        pyplot = _Missing("matplotlib.pyplot")
-        mpl.pyplot = pyplot
-        for name, module in (("matplotlib", mpl), ("matplotlib.pyplot", pyplot)):
+    class _Missing(types.ModuleType):
+        def __getattr__(self, name):
+            if name.startswith("__") and name.endswith("__"):
+                raise AttributeError(name)
+            raise ImportError(f"{self.__name__}.{name} is not available in the PoseCloak "
+                              f"app bundle ({self.__name__.split('.')[0]} is left out)")
+
+    for top, subs in (("matplotlib", ("pyplot",)), ("cv2", ())):
+        if importlib.util.find_spec(top) is not None:
+            continue
+        parent = _Missing(top)
+        parent.__path__ = []  # a package, so `import matplotlib.pyplot` finds the stub below
+        modules = [(top, parent)]
+        for sub in subs:
+            child = _Missing(f"{top}.{sub}")
+            setattr(parent, sub, child)
+            modules.append((f"{top}.{sub}", child))
+        for name, module in modules:
             if sys.modules.get(name) is None:
                 sys.modules[name] = module
 

@@ -8,7 +8,7 @@ fails instead of downloading), QT_QPA_PLATFORM=offscreen, and a temporary
 HOME/XDG/APPDATA so no cached model or settings help. Checks:
 
 1. the bundle: the model under resources/models/, libmediapipe, exactly one
-   Qt (Qt 6 once; no Qt 5 library, no cv2/qt folder), the Qt plugins the app
+   Qt (Qt 6 once; no Qt 5 library, no cv2/qt folder), no OpenCV, the Qt plugins the app
    needs (platforms incl. offscreen and the desktop one, imageformats), and on
    Linux that every bundled library's dependencies resolve (ldd);
 2. `posecloak --version` prints app.__version__;
@@ -105,6 +105,8 @@ def check_layout(bundle: Path, internal: Path) -> None:
     rel = [p.relative_to(bundle).as_posix() for p in files_under(bundle)]
     qt5 = [r for r in rel if cfg.FORBIDDEN_QT5.search(r)]
     check(not qt5, f"a second Qt ships in the bundle: {qt5[:3]}")
+    opencv = [r for r in rel if re.search(r"(^|/)(cv2|opencv[^/]*)(/|$)", r)]
+    check(not opencv, f"OpenCV ships in the bundle (the app does not use it): {opencv[:3]}")
     core = [r for r in rel if re.search(r"(^|/)(libQt6Core\.so\.6|Qt6Core\.dll|QtCore)$", r)
             and not (bundle / r).is_symlink()]
     check(len(core) == 1, f"expected exactly one Qt 6 core library, found {core}")

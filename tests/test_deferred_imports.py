@@ -38,3 +38,22 @@ def test_an_already_loaded_module_is_left_alone():
         print(sys.modules["matplotlib"] is matplotlib)
     """)
     assert out.strip() == "True"
+
+
+def test_converting_never_loads_opencv(tmp_path, carphone, media):
+    """PoseCloak draws, resizes, reads stills and composites without OpenCV
+    (the app bundle leaves it out): a clip with an image background, tiles
+    and labels, and a still, convert with cv2 never really imported."""
+    out = _run(f"""
+        import sys
+        from app.core.deferred_imports import _ImportOnUse
+        from app.cli import main
+        rc1 = main(["convert", {str(carphone)!r}, "-o", {str(tmp_path / "a.mp4")!r}, "-q",
+                    "--background", {str(media / "messi5.jpg")!r}, "--tiles", "2x1",
+                    "--show-ids", "--opacity", "0.7"])
+        rc2 = main(["convert", {str(media / "basketball1.png")!r}, "-o",
+                    {str(tmp_path / "b.jpg")!r}, "-q"])
+        cv2 = sys.modules.get("cv2")
+        print(rc1, rc2, cv2 is None or isinstance(cv2, _ImportOnUse))
+    """)
+    assert out.split()[-3:] == ["0", "0", "True"]

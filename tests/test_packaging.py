@@ -132,7 +132,7 @@ def test_spec_leaves_out_second_qt_and_unused_qt_parts(tmp_path, monkeypatch):
     "PySide6/Qt/lib/libQt6OpenGL.so.6",  # pyqtgraph imports QtOpenGL unconditionally
     "PySide6/Qt/lib/libQt6Svg.so.6",     # the Wayland adwaita decorations link it
     "PySide6/Qt/lib/libQt6Widgets.so.6", "mediapipe/tasks/c/libmediapipe.so",
-    "resources/models/pose_landmarker_full.task", "cv2/cv2.abi3.so",
+    "resources/models/pose_landmarker_full.task",
 ])
 def test_drop_rules_keep_what_the_app_needs(dest):
     assert cfg.drop_reason(dest) is None
@@ -160,28 +160,30 @@ def test_no_app_module_imports_an_excluded_module():
     assert not offenders, "the bundle leaves these out: " + ", ".join(offenders)
 
 
-def test_mediapipe_imports_without_matplotlib_and_sounddevice_through_the_runtime_hook():
-    """The bundle leaves matplotlib and sounddevice out; the runtime hook's
-    stub must keep `import mediapipe` and the PoseLandmarker API working."""
+def test_mediapipe_imports_without_matplotlib_opencv_and_sounddevice_through_the_runtime_hook():
+    """The bundle leaves matplotlib, OpenCV and sounddevice out; the runtime
+    hook's stubs must keep `import mediapipe` and the PoseLandmarker API working."""
     code = f"""
 import sys, runpy
-for name in ("matplotlib", "matplotlib.pyplot", "sounddevice", "PIL"):
+for name in ("matplotlib", "matplotlib.pyplot", "cv2", "sounddevice", "PIL"):
     sys.modules[name] = None          # as if not bundled
 runpy.run_path({str(PACKAGING / 'rthook_posecloak.py')!r})
 import mediapipe as mp
 from mediapipe.tasks.python import BaseOptions
 from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 from mediapipe.tasks.python.vision import drawing_utils
-try:
-    drawing_utils.plt.figure
-except ImportError as exc:
-    print("stub:", exc)
+for attr in ("figure", "line"):
+    try:
+        getattr(drawing_utils.plt if attr == "figure" else drawing_utils.cv2, attr)
+    except ImportError as exc:
+        print("stub:", exc)
 """
     env = {k: v for k, v in os.environ.items() if not k.startswith("QT_QPA_PLATFORM_PLUGIN")}
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, env=env, cwd=ROOT)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "stub: matplotlib.pyplot.figure is not available" in res.stdout
+    assert "stub: cv2.line is not available" in res.stdout
 
 
 def test_runtime_hook_drops_qt_paths_from_outside_the_bundle(tmp_path):

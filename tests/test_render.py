@@ -96,8 +96,9 @@ def test_sided_colours():
     style = RenderStyle(left_color=(0, 255, 0), right_color=(0, 0, 255),
                         center_color=(255, 0, 0), antialias=False, joint_radius=0)
     out = SkeletonRenderer(style).render(BLACK, _pose())
-    left_arm = out[int(0.5 * 240), int(0.665 * 320)]  # person's left is image right here
-    right_arm = out[int(0.5 * 240), int(0.335 * 320)]
+    # Mid-forearm pixels (the person's left is the image's right here).
+    left_arm = out[round(0.515 * 240), round(0.665 * 320)]
+    right_arm = out[round(0.515 * 240), round(0.335 * 320)]
     assert tuple(left_arm) == (0, 255, 0) and tuple(right_arm) == (0, 0, 255)
 
 

@@ -12,7 +12,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
-import cv2
 import numpy as np
 
 from app.core.errors import BackgroundError, PoseCloakError
@@ -56,12 +55,12 @@ def fit_image(image: np.ndarray, width: int, height: int, mode: FitMode,
     h, w = image.shape[:2]
     if (w, h) == (width, height):
         return image
+    from app.media.images import resize_rgb
     if mode is FitMode.STRETCH:
-        return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+        return resize_rgb(image, width, height)
     scale = (min if mode is FitMode.FIT else max)(width / w, height / h)
     nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(image, (nw, nh), interpolation=interp)
+    resized = resize_rgb(image, nw, nh)
     if mode is FitMode.FILL:
         x0, y0 = (nw - width) // 2, (nh - height) // 2
         return np.ascontiguousarray(resized[y0:y0 + height, x0:x0 + width])

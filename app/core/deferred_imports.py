@@ -1,8 +1,8 @@
 """Import-on-first-use placeholders for modules MediaPipe imports but the pose
 path never uses.
 
-`import mediapipe` imports matplotlib.pyplot (for drawing_utils.plot_landmarks)
-and sounddevice (for the audio tasks): about 2.3 of its 2.8 seconds. Before
+`import mediapipe` imports matplotlib.pyplot and cv2 (for drawing_utils'
+helpers) and sounddevice (for the audio tasks): most of its import time. Before
 MediaPipe is imported, `defer_unused_imports()` puts placeholders in
 sys.modules; the first attribute anyone reads from one swaps the real module
 in, so code that does use them still works, just later.
@@ -17,7 +17,7 @@ import threading
 import types
 
 # Top-level module -> its submodules that MediaPipe imports.
-UNUSED_BY_POSE = {"matplotlib": ("matplotlib.pyplot",), "sounddevice": ()}
+UNUSED_BY_POSE = {"matplotlib": ("matplotlib.pyplot",), "cv2": (), "sounddevice": ()}
 
 _lock = threading.RLock()
 

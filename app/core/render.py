@@ -10,15 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-import cv2
 import numpy as np
 
+from app.core.glyphs import draw_text
 from app.core.landmarks import FACE_LANDMARKS, POSE_EDGES, Side, edge_side, landmark_side
+from app.core.raster import blend_images, fill_capsules
 from app.core.style import PERSON_PALETTE, RGB, RenderStyle
 from app.core.types import PoseFrame
-
-_SHIFT = 4  # sub-pixel bits for cv2 drawing: smooth motion of thin lines
-_ONE = 1 << _SHIFT
 
 
 @dataclass(frozen=True)
@@ -46,39 +44,38 @@ def _color_for(style: RenderStyle, person: Person, side: Side) -> tuple[int, int
     return style.color
 
 
-def _line_type(style: RenderStyle) -> int:
-    return cv2.LINE_AA if style.antialias else cv2.LINE_8
-
-
-def _fixed(points: np.ndarray) -> np.ndarray:
-    return np.round(points * _ONE).astype(np.int64)
+def _paint_by_color(canvas: np.ndarray, shapes: dict[tuple[int, int, int], list],
+                    radius: float, antialias: bool) -> None:
+    """Paints {colour: [(start, end), ...]} capsules, one union per colour."""
+    for color, pairs in shapes.items():
+        ends = np.asarray(pairs, np.float64)
+        fill_capsules(canvas, ends[:, 0], ends[:, 1], radius, color, antialias)
 
 
 def draw_edges(canvas: np.ndarray, people: Sequence[Person], style: RenderStyle,
                scale: float) -> None:
-    thickness = max(1, int(round(style.thickness * scale)))
     if style.thickness <= 0:
         return
+    shapes: dict[tuple[int, int, int], list] = {}
     for person in people:
-        fixed = _fixed(person.points)
+        pts = person.points
         for a, b in POSE_EDGES:
             if person.valid[a] and person.valid[b]:
-                cv2.line(canvas, tuple(fixed[a]), tuple(fixed[b]),
-                         _color_for(style, person, edge_side((a, b))),
-                         thickness, _line_type(style), _SHIFT)
+                color = _color_for(style, person, edge_side((a, b)))
+                shapes.setdefault(color, []).append((pts[a], pts[b]))
+    _paint_by_color(canvas, shapes, max(1.0, style.thickness * scale) / 2.0, style.antialias)
 
 
 def draw_joints(canvas: np.ndarray, people: Sequence[Person], style: RenderStyle,
                 scale: float) -> None:
     if style.joint_radius <= 0:
         return
-    radius = max(1, int(round(style.joint_radius * scale * _ONE)))
+    shapes: dict[tuple[int, int, int], list] = {}
     for person in people:
-        fixed = _fixed(person.points)
         for i in np.flatnonzero(person.valid):
-            cv2.circle(canvas, tuple(fixed[i]), radius,
-                       _color_for(style, person, landmark_side(int(i))),
-                       -1, _line_type(style), _SHIFT)
+            color = _color_for(style, person, landmark_side(int(i)))
+            shapes.setdefault(color, []).append((person.points[i], person.points[i]))
+    _paint_by_color(canvas, shapes, max(1.0, style.joint_radius * scale), style.antialias)
 
 
 def draw_labels(canvas: np.ndarray, people: Sequence[Person], style: RenderStyle,
@@ -86,16 +83,15 @@ def draw_labels(canvas: np.ndarray, people: Sequence[Person], style: RenderStyle
     """Writes each tracked person's ID above the highest valid landmark."""
     if not style.show_ids:
         return
-    font_scale = max(0.4, 0.8 * scale)
+    height = max(7.0, 16.0 * scale)
     for person in people:
         if person.person_id < 0 or not person.valid.any():
             continue
         pts = person.points[person.valid]
         x, y = float(pts[:, 0].min()), float(pts[:, 1].min())
-        org = (int(x), max(int(12 * scale), int(y - 8 * scale)))
-        cv2.putText(canvas, f"#{person.person_id}", org, cv2.FONT_HERSHEY_SIMPLEX,
-                    font_scale, _color_for(style, person, Side.CENTER),
-                    max(1, int(round(2 * scale))), _line_type(style))
+        baseline = max(height + 2.0, y - 8.0 * scale)
+        draw_text(canvas, f"#{person.person_id}", (x, baseline), height,
+                  max(1.5, 2.0 * scale), _color_for(style, person, Side.CENTER), style.antialias)
 
 
 DEFAULT_STEPS: tuple[DrawStep, ...] = (draw_edges, draw_joints, draw_labels)
@@ -153,7 +149,9 @@ class SkeletonRenderer:
         layer = canvas.copy()
         for step in self.steps:
             step(layer, people, self.style, scale)
-        cv2.addWeighted(layer, self.style.opacity, canvas, 1.0 - self.style.opacity, 0.0, dst=canvas)
+        # Blend only the pixels the steps changed: most of a frame is background.
+        changed = (layer != canvas).any(axis=2)
+        canvas[changed] = blend_images(layer[changed], canvas[changed], self.style.opacity)
         return canvas
 
     def render_rgba(self, width: int, height: int, pose: PoseFrame,

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from app.core.pose import PoseEstimator, PoseOptions
 from app.core.tracking import confident_mask
 from app.core.types import PRESENCE, VISIBILITY, X, Y, Z
+from app.media.images import resize_rgb
 
 # A tile whose short side is below this is upscaled to it before detection:
 # the landmark model's input is 256x256, and giving MediaPipe a tile at least
@@ -282,8 +282,7 @@ class TiledPoseEstimator:
             crop = rgb[tile.y0:tile.y1, tile.x0:tile.x1]
             up = TILE_MIN_SIDE / min(tile.width, tile.height)
             if up > 1.0:
-                crop = cv2.resize(crop, (round(tile.width * up), round(tile.height * up)),
-                                  interpolation=cv2.INTER_LINEAR)
+                crop = resize_rgb(crop, round(tile.width * up), round(tile.height * up))
             lm = est.detect(np.ascontiguousarray(crop), timestamp_ms)
             if lm.shape[0] == 0:
                 continue

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app import __version__
 
-_PACKAGES = (("MediaPipe", "mediapipe"), ("OpenCV", "opencv-contrib-python-headless"),
-             ("PyAV", "av"), ("NumPy", "numpy"), ("pyqtgraph", "pyqtgraph"))
+_PACKAGES = (("MediaPipe", "mediapipe"), ("PyAV", "av"), ("NumPy", "numpy"),
+             ("pyqtgraph", "pyqtgraph"))
 
 
 def _version(distribution: str) -> str:

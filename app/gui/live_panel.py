@@ -20,8 +20,8 @@ from app.gui.capture_worker import CaptureWorker, LiveFrame
 from app.gui.live_session import LiveSession
 from app.gui.preview import PreviewPanel
 from app.gui.source_bar import SourceBar, SourceChoice
-from app.media.sources import (NO_CAMERA_MESSAGE, CameraSource, FileSource, FrameSource,
-                               SourceInfo)
+from app.media.camera import NO_CAMERA_MESSAGE, CameraSource
+from app.media.sources import FileSource, FrameSource, SourceInfo
 
 STATUS_MS = 250  # the status bar is refreshed on a timer, not per frame
 

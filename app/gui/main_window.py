@@ -385,7 +385,7 @@ class MainWindow(QMainWindow):
 
     # live ---------------------------------------------------------------------------------
     def refresh_cameras(self) -> None:
-        from app.media.sources import list_cameras
+        from app.media.camera import list_cameras
         run_in_pool(list_cameras, self._on_cameras)
 
     def _on_cameras(self, cameras) -> None:

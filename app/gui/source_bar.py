@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPus
 
 from app.cli_progress import format_duration
 from app.gui.background_panel import media_filter
-from app.media.sources import NO_CAMERA_MESSAGE, CameraDevice
+from app.media.camera import NO_CAMERA_MESSAGE, CameraDevice
 
 _SEEK_STEPS = 1000
 
@@ -20,12 +20,14 @@ _SEEK_STEPS = 1000
 @dataclass(frozen=True)
 class SourceChoice:
     kind: str  # "camera" or "file"
-    camera: int = 0
+    camera: CameraDevice | None = None
     path: Path | None = None
 
     @property
     def label(self) -> str:
-        return f"Camera {self.camera}" if self.kind == "camera" else (self.path.name if self.path else "")
+        if self.kind == "camera":
+            return self.camera.label if self.camera else ""
+        return self.path.name if self.path else ""
 
 
 def _clock(seconds: float) -> str:
@@ -80,6 +82,7 @@ class SourceBar(QWidget):
 
         self._duration = 0.0
         self._file_item_path: Path | None = None
+        self._cameras: dict[int, CameraDevice] = {}
         self.source.activated.connect(self._on_source_activated)
         self.start.clicked.connect(self._on_start_clicked)
         self.pause.toggled.connect(self.pause_toggled)
@@ -95,6 +98,7 @@ class SourceBar(QWidget):
     def set_cameras(self, cameras: list[CameraDevice]) -> None:
         current = self.source.currentData()
         self.source.clear()
+        self._cameras = {cam.index: cam for cam in cameras}
         for cam in cameras:
             self.source.addItem(cam.label, f"camera:{cam.index}")
         if not cameras:
@@ -125,7 +129,8 @@ class SourceBar(QWidget):
     def choice(self) -> SourceChoice | None:
         key = self.source.currentData()
         if isinstance(key, str) and key.startswith("camera:"):
-            return SourceChoice("camera", int(key.split(":")[1]))
+            camera = self._cameras.get(int(key.split(":")[1]))
+            return SourceChoice("camera", camera) if camera is not None else None
         if key == "file" and self._file_item_path is not None:
             return SourceChoice("file", path=self._file_item_path)
         return None

@@ -1,5 +1,5 @@
-"""Live frame sources for the preview: a camera, a video file, or a synthetic
-stand-in for a camera (tests). Qt-free.
+"""Live frame sources for the preview: a video file, or a synthetic stand-in
+for a camera (tests); cameras are in app.media.camera. Qt-free.
 
 A source is configured on any thread, then opened, read and closed by the one
 worker thread that uses it (cameras and decoders are not thread-safe). Only
@@ -14,8 +14,6 @@ reading, and frames come again when the device is back.
 
 from __future__ import annotations
 
-import glob
-import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -62,7 +60,7 @@ class FrameSource(Protocol):
     def interrupt(self) -> None: ...
 
 
-class _Waker:
+class Waker:
     """An interruptible wait shared by the sources' read()."""
 
     def __init__(self) -> None:
@@ -78,107 +76,6 @@ class _Waker:
 
     def wake(self) -> None:
         self._event.set()
-
-
-# --------------------------------------------------------------------------
-# cameras
-
-
-@dataclass(frozen=True)
-class CameraDevice:
-    index: int
-    label: str
-
-
-NO_CAMERA_MESSAGE = ("No camera found. Connect a camera (and allow the app to use it), "
-                     "or choose a video file as the live source.")
-
-
-def list_cameras(max_index: int = 4) -> list[CameraDevice]:
-    """Cameras that open, by index. On Linux only /dev/video* nodes are tried
-    (probing absent indices makes OpenCV slow and noisy)."""
-    import sys
-    if sys.platform.startswith("linux"):
-        indices = sorted(int(m.group(1)) for p in glob.glob("/dev/video*")
-                         if (m := re.fullmatch(r"/dev/video(\d+)", p)))
-    else:
-        indices = list(range(max_index))
-    found = []
-    for index in indices:
-        cap = _open_capture(index)
-        try:
-            if cap is not None and cap.isOpened() and cap.read()[0]:
-                found.append(CameraDevice(index, f"Camera {index}"))
-        finally:
-            if cap is not None:
-                cap.release()
-    return found
-
-
-def _open_capture(index: int):
-    import cv2
-    try:
-        return cv2.VideoCapture(index)
-    except cv2.error:
-        return None
-
-
-class CameraSource:
-    """A webcam through OpenCV. A capture that stops delivering raises
-    SourceUnavailable; the next reads try to reopen the device."""
-
-    def __init__(self, index: int = 0) -> None:
-        self.index = index
-        self.name = f"Camera {index}"
-        self._cap = None
-        self.frames_seen = 0
-        self._started = 0.0
-        self._waker = _Waker()
-
-    def open(self) -> SourceInfo:
-        self._cap = self._capture_or_raise()
-        import cv2
-        ok, bgr = self._cap.read()
-        if not ok:
-            self.close()
-            raise SourceUnavailable(f"{self.name} opened but sends no picture.")
-        self._started = time.monotonic()
-        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 30.0)
-        return SourceInfo(self.name, bgr.shape[1], bgr.shape[0], fps if fps > 0 else 30.0)
-
-    def _capture_or_raise(self):
-        import cv2
-        cap = _open_capture(self.index)
-        if cap is None or not cap.isOpened():
-            if cap is not None:
-                cap.release()
-            raise SourceUnavailable(f"{self.name} cannot be opened (unplugged or in use?).")
-        # A one-frame buffer: reads return the newest picture, not a backlog.
-        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
-        return cap
-
-    def read(self, timeout: float) -> Frame | None:
-        import cv2
-        if self._cap is None:
-            if self._waker.wait(timeout):
-                return None
-            self._cap = self._capture_or_raise()
-        ok, bgr = self._cap.read()
-        if not ok:
-            self._cap.release()
-            self._cap = None
-            raise SourceUnavailable(f"{self.name} stopped sending pictures.")
-        self.frames_seen += 1
-        return Frame(self.frames_seen - 1, time.monotonic() - self._started,
-                     cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-
-    def interrupt(self) -> None:
-        self._waker.wake()
-
-    def close(self) -> None:
-        cap, self._cap = self._cap, None
-        if cap is not None:
-            cap.release()
 
 
 # --------------------------------------------------------------------------
@@ -198,7 +95,7 @@ class _PacedSource:
         self.loop = loop
         self.frames_seen = 0  # frames taken from the media, shown or dropped
         self.dropped = 0
-        self._waker = _Waker()
+        self._waker = Waker()
         self._lock = threading.Lock()
         self._paused = False
         self._seek_to: float | None = None

@@ -202,3 +202,28 @@ def test_plots_redraw_on_a_timer(qtbot, window, person_frames):
     assert len(data) >= frames and np.isfinite(data.confidence).any()
     xs, ys = window.plots.confidence_curve.getData()
     assert xs is not None and len(xs) > 0
+
+
+def test_a_camera_from_the_source_list_streams_to_the_preview(qtbot, window, person_frames,
+                                                             tmp_path):
+    """Picking a camera in the source list and pressing Start runs the real
+    camera path (CameraSource and its reader thread). The test machines have
+    no webcam, so the camera is FFmpeg's lavfi capture device playing a
+    picture of a person in real time."""
+    from app.media.camera import CameraDevice
+    from app.media.images import encode_image
+    still = tmp_path / "person.png"
+    still.write_bytes(encode_image(person_frames[10], ".png"))
+    graph = f"movie={str(still).replace(':', chr(92) + ':')}:loop=0,setpts=N/(15*TB),realtime"
+    camera = CameraDevice(0, "Studio camera", graph, "lavfi")
+    bar = window.live.source_bar
+    bar.set_cameras([camera])
+    assert bar.source.currentText() == "Studio camera"
+    assert bar.choice().camera == camera
+    qtbot.mouseClick(bar.start, Qt.MouseButton.LeftButton)
+    wait_frames(qtbot, window, 5)
+    assert window.status_labels["source"].text() == "Studio camera"
+    assert skeleton_pixels(window.live.preview.skeleton) > 0, "no skeleton drawn"
+    qtbot.mouseClick(bar.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.live.running, timeout=10000)
+    assert not close_dialogs(window)
