@@ -135,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("model", help="show the pose model in use, downloading it if needed")
     _add_model_options(m)
 
+    sub.add_parser("cameras", help="list the cameras the app can use for live preview")
     sub.add_parser("gui", help="open the desktop app")
     return parser
 
@@ -330,6 +331,16 @@ def cmd_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cameras() -> int:
+    from app.media.camera import NO_CAMERA_MESSAGE, list_cameras
+    cameras = list_cameras()
+    if not cameras:
+        print(NO_CAMERA_MESSAGE)
+    for cam in cameras:
+        print(f"{cam.index}: {cam.label}  ({cam.fmt} {cam.url})")
+    return 0
+
+
 def cmd_gui(argv: list[str]) -> int:
     from app.gui.main import main as gui_main
     return gui_main(argv)
@@ -350,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_info(args)
         if args.command == "model":
             return cmd_model(args)
+        if args.command == "cameras":
+            return cmd_cameras()
     except PoseCloakError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:

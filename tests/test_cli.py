@@ -44,6 +44,17 @@ def test_info_describes_the_file(carphone):
     assert "frames:      120" in result.stdout and "audio:       none" in result.stdout
 
 
+def test_cameras_lists_what_ffmpeg_can_open():
+    """The test machines have no camera: the command says so and succeeds."""
+    from app.media.camera import list_cameras
+    result = run_cli("cameras")
+    assert result.returncode == 0, result.stderr
+    if list_cameras():
+        assert result.stdout.startswith("0: ")
+    else:
+        assert result.stdout.startswith("No camera found.")
+
+
 def test_convert_with_style_and_keypoints(tmp_path, short_clip):
     out = tmp_path / "out.mp4"
     result = run_cli("convert", str(short_clip), "-o", str(out), "--color", "#ff0000",

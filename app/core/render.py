@@ -80,18 +80,23 @@ def draw_joints(canvas: np.ndarray, people: Sequence[Person], style: RenderStyle
 
 def draw_labels(canvas: np.ndarray, people: Sequence[Person], style: RenderStyle,
                 scale: float) -> None:
-    """Writes each tracked person's ID above the highest valid landmark."""
+    """Writes each tracked person's ID above the highest valid landmark, with
+    a dark outline so it reads on any background."""
     if not style.show_ids:
         return
     height = max(7.0, 16.0 * scale)
+    stroke = max(1.8, 2.6 * scale)
     for person in people:
         if person.person_id < 0 or not person.valid.any():
             continue
         pts = person.points[person.valid]
         x, y = float(pts[:, 0].min()), float(pts[:, 1].min())
         baseline = max(height + 2.0, y - 8.0 * scale)
-        draw_text(canvas, f"#{person.person_id}", (x, baseline), height,
-                  max(1.5, 2.0 * scale), _color_for(style, person, Side.CENTER), style.antialias)
+        text = f"#{person.person_id}"
+        draw_text(canvas, text, (x, baseline), height, stroke + 2.0 * max(1.0, scale),
+                  (0, 0, 0), style.antialias)
+        draw_text(canvas, text, (x, baseline), height, stroke,
+                  _color_for(style, person, Side.CENTER), style.antialias)
 
 
 DEFAULT_STEPS: tuple[DrawStep, ...] = (draw_edges, draw_joints, draw_labels)
