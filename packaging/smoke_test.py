@@ -15,7 +15,8 @@ HOME/XDG/APPDATA so no cached model or settings help. Checks:
 3. `posecloak model --offline` resolves the bundled model (inside the bundle),
    and `posecloak cameras` lists cameras through FFmpeg's capture devices;
 4. `posecloak convert CLIP -o OUT.mp4` writes a valid H.264 MP4 with as many
-   frames as CLIP (checked with PyAV from the development environment);
+   frames as CLIP (checked with PyAV from the development environment), and a
+   PNG still converts to a JPEG;
 5. `posecloak gui --quit-after 1500` opens the window offscreen and exits 0,
    loading Qt plugins only from inside the bundle; on Linux with Xvfb
    installed, again on a virtual X server (the xcb plugin);
@@ -275,6 +276,15 @@ def check_runtime(bundle: Path, exe: Path, internal: Path, media: Path | None, t
     check("mp4" in fmt, f"convert: output container {fmt}, expected mp4")
     check(n_out == n_in, f"convert: {n_out} frames written, input has {n_in}")
     say(f"convert ok: {media.name} -> H.264 MP4, {n_out} frames, {dt:.1f} s")
+
+    # A still through FFmpeg's image codecs (PNG in, JPEG out) and the NumPy
+    # raster, all from the bundle.
+    still_in = ROOT / "resources" / "icons" / "posecloak-128.png"
+    still_out = tmp / "out" / "still.jpg"
+    run(exe, ["convert", str(still_in), "-o", str(still_out), "--quiet"], env, 300, "convert still")
+    n_still, codec, _ = count_frames(still_out)
+    check(n_still == 1 and codec == "mjpeg", f"convert still: got {n_still} frame(s) of {codec}")
+    say(f"convert still ok: {still_in.name} -> JPEG")
 
     # POSECLOAK_DEBUG keeps native stderr (the app silences it), where Qt logs
     # each plugin folder it searches.
