@@ -1,6 +1,6 @@
 """Builds the PoseCloak app bundle with PyInstaller.
 
-    python packaging/build.py [--model PATH] [--clean] [--archive] [--no-strip]
+    python packaging/build.py [--model PATH] [--clean] [--archive] [--no-strip] [--no-stub]
 
 Produces dist/posecloak/ with the executable dist/posecloak/posecloak
 (posecloak.exe on Windows; on macOS also dist/PoseCloak.app). One build serves
@@ -12,7 +12,9 @@ of the official model), the icon (.ico/.icns made from
 resources/icons/posecloak.png where the platform needs them), the Windows
 version resource and the licence files in build/stage/; run PyInstaller on
 packaging/posecloak.spec; on Linux strip the ELF files that still carry symbol
-tables; print the bundle size; with --archive pack it for release.
+tables and replace the FFmpeg libraries the app never calls with failing stubs
+(packaging/stub_libs.py); print the bundle size; with --archive pack it for
+release.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ sys.path.insert(0, str(PACKAGING))
 sys.path.insert(0, str(ROOT))
 
 import bundle_config as cfg  # noqa: E402
+from stub_libs import stub_unused_libraries  # noqa: E402
 
 STAGE = ROOT / "build" / "stage"
 WORK = ROOT / "build" / "pyinstaller"
@@ -250,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clean", action="store_true", help="empty PyInstaller's cache first")
     ap.add_argument("--archive", action="store_true", help="also pack dist/ into a .tar.gz/.zip")
     ap.add_argument("--no-strip", action="store_true", help="do not strip ELF files (Linux)")
+    ap.add_argument("--no-stub", action="store_true",
+                    help="keep FFmpeg's unused encoder/capture libraries as they are (Linux)")
     args = ap.parse_args(argv)
 
     t0 = time.monotonic()
@@ -277,6 +282,13 @@ def main(argv: list[str] | None = None) -> int:
     if IS_LINUX and not args.no_strip:
         saved = strip_elf_files(bundle_dir())
         log(f"stripped symbol tables: {saved / 1e6:.1f} MB saved")
+    if IS_LINUX and not args.no_stub:
+        try:
+            saved = stub_unused_libraries(bundle_dir(), cfg.STUB_LIBRARIES, cfg.STUB_RETURNS,
+                                          log=log)
+        except (RuntimeError, subprocess.CalledProcessError) as exc:
+            fail(f"stubbing unused libraries failed: {getattr(exc, 'stderr', '') or exc}")
+        log(f"stubbed unused libraries: {saved / 1e6:.1f} MB saved")
     check_one_qt(bundle_dir())
     if IS_MAC:
         check_one_qt(DIST / cfg.MAC_BUNDLE_NAME)
@@ -285,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
 
     size = tree_size(bundle_dir())
     log(f"bundle: {bundle_dir().relative_to(ROOT)} {size / 1e6:.1f} MB unpacked "
-        f"({size_before / 1e6:.1f} MB before stripping), built in {time.monotonic() - t0:.0f} s")
+        f"({size_before / 1e6:.1f} MB before stripping and stubs), built in {time.monotonic() - t0:.0f} s")
     if args.archive:
         target = make_archive(version)
         log(f"archive: {target.relative_to(ROOT)} {target.stat().st_size / 1e6:.1f} MB")

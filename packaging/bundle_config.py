@@ -129,3 +129,16 @@ def prunable_library(dest: str) -> bool:
     if not p.name.startswith("lib") or ".so" not in p.name or p.name.startswith("libpython"):
         return False
     return len(p.parts) == 1 or p.parent.as_posix() == "PySide6/Qt/lib"
+
+
+# Linux: libraries PyAV's FFmpeg links but PoseCloak never calls, replaced by
+# failing stubs (packaging/stub_libs.py): file-name pattern -> what it does.
+STUB_LIBRARIES = {
+    r"libx265-[0-9a-f]+\.so(\.\d+)*": "x265 HEVC encoder; the app writes H.264 and VP9",
+    r"libSvtAv1Enc-[0-9a-f]+\.so(\.\d+)*": "SVT-AV1 encoder; the app writes H.264 and VP9",
+    r"libxcb(-shm|-shape|-xfixes)?-[0-9a-f]+\.so(\.\d+)*": "X11 screen capture (x11grab)",
+}
+# What stub functions return (longest name prefix wins; 0/NULL otherwise):
+# an error for SVT-AV1's EbErrorType (0 would mean success), and "has error"
+# for an XCB connection, so FFmpeg reports a failure if one is ever called.
+STUB_RETURNS = {"svt_": "0x80001000", "xcb_connection_has_error": "1"}

@@ -212,3 +212,67 @@ def test_dev_environment_has_a_single_qt():
     cv2_dir = Path(cv2.__file__).parent
     assert not (cv2_dir / "qt").exists(), f"{cv2_dir / 'qt'}: OpenCV's GUI wheel is installed"
     assert importlib.util.find_spec("PyQt5") is None
+
+
+# --------------------------------------------------------------------------
+# stubs for FFmpeg's unused libraries (Linux)
+
+def _av_libs() -> Path:
+    return Path(importlib.util.find_spec("av").submodule_search_locations[0]).parent / "av.libs"
+
+
+def _copy_with_dependencies(lib: Path, dest: Path) -> Path:
+    """`lib` and what it links from its own folder, copied into `dest`."""
+    import shutil
+    from stub_libs import needed_libraries
+    todo, done = [lib.name], set()
+    while todo:
+        name = todo.pop()
+        if name in done or not (lib.parent / name).is_file():
+            continue
+        done.add(name)
+        shutil.copy2(lib.parent / name, dest / name)
+        todo.extend(needed_libraries(lib.parent / name))
+    return dest / lib.name
+
+
+def _loads(path: Path) -> subprocess.CompletedProcess:
+    code = f"import ctypes, os; ctypes.CDLL({str(path)!r}, os.RTLD_NOW); print('loaded')"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+def test_stub_functions_fail_with_the_libraries_error_values():
+    from stub_libs import stub_source
+    src = stub_source(["x265_api_get_217", "svt_av1_enc_init", "xcb_connection_has_error"],
+                      cfg.STUB_RETURNS)
+    assert "long x265_api_get_217(void) { return (long)(0); }" in src
+    assert "long svt_av1_enc_init(void) { return (long)(0x80001000); }" in src
+    assert "long xcb_connection_has_error(void) { return (long)(1); }" in src
+
+
+@pytest.mark.skipif(not IS_LINUX, reason="the stubs are a Linux bundle step")
+def test_ffmpeg_loads_with_stubbed_libraries_and_a_missing_function_is_caught(tmp_path):
+    """libavcodec with x265 and SVT-AV1 replaced by stubs still loads with every
+    symbol bound (RTLD_NOW); a stub that lacked a function it imports would
+    not, which is what the smoke test's LD_BIND_NOW run catches."""
+    from stub_libs import build_stub, compiler, stub_unused_libraries
+    if compiler() is None:
+        pytest.skip("no C compiler")
+    codec = next(_av_libs().glob("libavcodec-*.so*"))
+    work = tmp_path / "av.libs"
+    work.mkdir()
+    copied = _copy_with_dependencies(codec, work)
+    x265 = next(work.glob("libx265-*"))
+    svt = next(work.glob("libSvtAv1Enc-*"))
+    sizes = {p.name: p.stat().st_size for p in (x265, svt)}
+    messages = []
+    saved = stub_unused_libraries(tmp_path, cfg.STUB_LIBRARIES, cfg.STUB_RETURNS,
+                                  log=messages.append)
+    assert saved > 0.9 * sum(sizes.values())
+    assert x265.stat().st_size < 20_000 and svt.stat().st_size < 20_000
+    assert any("libx265" in m and "1 functions" in m for m in messages)
+    result = _loads(copied)
+    assert result.returncode == 0 and "loaded" in result.stdout, result.stderr
+    build_stub(x265, set(), {}, compiler())  # a stub missing x265_api_get_*
+    result = _loads(copied)
+    assert result.returncode != 0 and "undefined symbol: x265_api_get" in result.stderr
