@@ -36,7 +36,7 @@ sys.path.insert(0, str(PACKAGING))
 sys.path.insert(0, str(ROOT))
 
 import bundle_config as cfg  # noqa: E402
-from stub_libs import stub_unused_libraries  # noqa: E402
+from stub_libs import is_elf, stub_unused_libraries  # noqa: E402
 
 STAGE = ROOT / "build" / "stage"
 WORK = ROOT / "build" / "pyinstaller"
@@ -183,11 +183,7 @@ def tree_size(folder: Path) -> int:
 
 def has_symtab(path: Path) -> bool:
     """True for an ELF file that still has a .symtab section (not stripped)."""
-    try:
-        with open(path, "rb") as f:
-            if f.read(4) != b"\x7fELF":
-                return False
-    except OSError:
+    if not is_elf(path):
         return False
     out = subprocess.run(["readelf", "-S", "--wide", str(path)], capture_output=True, text=True)
     return out.returncode == 0 and " .symtab " in out.stdout

@@ -40,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "packaging"))
 import bundle_config as cfg  # noqa: E402
+from stub_libs import is_elf  # noqa: E402
 
 IS_WIN, IS_MAC, IS_LINUX = sys.platform == "win32", sys.platform == "darwin", sys.platform.startswith("linux")
 DEFAULT_MEDIA = ROOT.parent / "shared" / "media" / "carphone_pristine.mp4"
@@ -143,11 +144,8 @@ def check_linux_libraries(internal: Path) -> None:
     inside = os.path.realpath(internal) + os.sep
     problems, count = [], 0
     for path in files_under(internal):
-        if path.is_symlink() or not path.is_file() or ".so" not in path.name:
+        if path.is_symlink() or not path.is_file() or ".so" not in path.name or not is_elf(path):
             continue
-        with open(path, "rb") as f:
-            if f.read(4) != b"\x7fELF":
-                continue
         count += 1
         out = subprocess.run(["ldd", str(path)], capture_output=True, text=True, env=env).stdout
         optional = "/plugins/" in path.as_posix() or re.match(r"libQt6(Wayland|Wl)", path.name)

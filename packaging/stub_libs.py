@@ -106,6 +106,7 @@ def stub_unused_libraries(folder: Path, rules: dict[str, str], returns: dict[str
         return 0
     keep = [p for p in elfs if p not in targets]
     links = {p: set(needed_libraries(p)) for p in keep}
+    imports: dict[Path, set[str]] = {}  # libavdevice links four targets: read it once
     before = sum(p.stat().st_size for p in targets)
     # What the originals linked, before they are replaced (libXau for libxcb).
     linked_by_targets = {n for p in targets for n in needed_libraries(p)}
@@ -115,7 +116,9 @@ def stub_unused_libraries(folder: Path, rules: dict[str, str], returns: dict[str
         names = {lib.name, soname(lib)}
         wanted: set[str] = set()
         for user in (p for p in keep if links[p] & names):
-            wanted |= undefined_symbols(user)
+            if user not in imports:
+                imports[user] = undefined_symbols(user)
+            wanted |= imports[user]
         defined = defined_symbols(lib)
         used = {s for s in wanted if s in defined}
         data = sorted(s for s in used if defined[s] not in FUNCTION_TYPES)

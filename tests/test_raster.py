@@ -8,13 +8,21 @@ import numpy as np
 import pytest
 
 from app.core.glyphs import GLYPHS, draw_text, text_width
-from app.core.raster import fill_capsule, fill_capsules, fill_disc
+from app.core.raster import fill_capsules
 
 WHITE = (255, 255, 255)
 
 
 def canvas(w: int = 64, h: int = 48) -> np.ndarray:
     return np.zeros((h, w, 3), np.uint8)
+
+
+def fill_capsule(img, p0, p1, radius, color, antialias=True) -> None:
+    fill_capsules(img, np.asarray([p0]), np.asarray([p1]), radius, color, antialias)
+
+
+def fill_disc(img, centre, radius, color, antialias=True) -> None:
+    fill_capsule(img, centre, centre, radius, color, antialias)
 
 
 def coverage(img: np.ndarray) -> np.ndarray:

@@ -69,10 +69,10 @@ def fill_capsules(canvas: np.ndarray, starts: np.ndarray, ends: np.ndarray,
     rr = reach[cap_of_row]
     seg_lo = np.maximum(y_lo[cap_of_row], y - rr)
     seg_hi = np.minimum(y_hi[cap_of_row], y + rr)
-    flat = np.abs(dy) < 1e-9
-    slope = np.where(flat, 0.0, dx / np.where(flat, 1.0, dy))
-    x_at_lo = np.where(flat, np.minimum(ax, ax + dx), ax + (seg_lo - ay) * slope)
-    x_at_hi = np.where(flat, np.maximum(ax, ax + dx), ax + (seg_hi - ay) * slope)
+    level = np.abs(dy) < 1e-9
+    slope = np.where(level, 0.0, dx / np.where(level, 1.0, dy))
+    x_at_lo = np.where(level, np.minimum(ax, ax + dx), ax + (seg_lo - ay) * slope)
+    x_at_hi = np.where(level, np.maximum(ax, ax + dx), ax + (seg_hi - ay) * slope)
     col0 = np.clip(np.ceil(np.minimum(x_at_lo, x_at_hi) - rr), 0, width).astype(np.int64)
     col1 = np.clip(np.floor(np.maximum(x_at_lo, x_at_hi) + rr), -1, width - 1).astype(np.int64)
     row_of_px, rank = _expand(np.maximum(0, col1 - col0 + 1))
@@ -114,7 +114,7 @@ def fill_capsules(canvas: np.ndarray, starts: np.ndarray, ends: np.ndarray,
     best, owner = _scratch(height * width)
     best[flat] = np.inf
     np.minimum.at(best, flat, dist)
-    order = np.arange(flat.size, dtype=np.int64)
+    order = np.arange(flat.size, dtype=np.int32)
     owner[flat] = order  # the last visit of a pixel owns it: one row per pixel
     flat = flat[owner[flat] == order]
     dist = best[flat]
@@ -133,13 +133,13 @@ _local = threading.local()
 
 
 def _scratch(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-thread float32 and int64 buffers of at least `size`, reused from
+    """Per-thread float32 and int32 buffers of at least `size`, reused from
     call to call (fresh multi-MB arrays cost more in page faults than the
     drawing). Their contents are undefined."""
     best = getattr(_local, "best", None)
     if best is None or best.size < size:
         _local.best = best = np.empty(size, np.float32)
-        _local.owner = np.empty(size, np.int64)
+        _local.owner = np.empty(size, np.int32)
     return best, _local.owner
 
 
@@ -157,18 +157,6 @@ def _blend_pixels(canvas: np.ndarray, flat: np.ndarray, coverage: np.ndarray,
     old += (target - old) * coverage[:, None]
     old += 0.5
     pixels[flat] = old.astype(np.uint8)
-
-
-def fill_capsule(canvas: np.ndarray, p0: Sequence[float], p1: Sequence[float], radius: float,
-                 color: Sequence[int], antialias: bool = True) -> None:
-    """One capsule (a thick line with round ends), in place."""
-    fill_capsules(canvas, np.asarray([p0]), np.asarray([p1]), radius, color, antialias)
-
-
-def fill_disc(canvas: np.ndarray, center: Sequence[float], radius: float,
-              color: Sequence[int], antialias: bool = True) -> None:
-    """One filled circle, in place."""
-    fill_capsules(canvas, np.asarray([center]), np.asarray([center]), radius, color, antialias)
 
 
 def blend_images(top: np.ndarray, bottom: np.ndarray, opacity: float) -> np.ndarray:

@@ -48,8 +48,8 @@ def _paint_by_color(canvas: np.ndarray, shapes: dict[tuple[int, int, int], list]
                     radius: float, antialias: bool) -> None:
     """Paints {colour: [(start, end), ...]} capsules, one union per colour."""
     for color, pairs in shapes.items():
-        ends = np.asarray(pairs, np.float64)
-        fill_capsules(canvas, ends[:, 0], ends[:, 1], radius, color, antialias)
+        segments = np.asarray(pairs, np.float64)  # (n, 2 ends, xy)
+        fill_capsules(canvas, segments[:, 0], segments[:, 1], radius, color, antialias)
 
 
 def draw_edges(canvas: np.ndarray, people: Sequence[Person], style: RenderStyle,

@@ -18,6 +18,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from app.core.types import Frame
 from app.media.sources import SourceInfo, SourceUnavailable, Waker
 
@@ -51,7 +53,7 @@ def platform_input_format() -> str:
 
 
 def _device_for(index: int, name: str, description: str, fmt: str) -> CameraDevice:
-    label = description or name
+    label = description or (f"Camera {name.removeprefix('/dev/video')}" if fmt == "v4l2" else name)
     if fmt == "dshow":
         return CameraDevice(index, label, f"video={name}", fmt,
                             option_sets=((("rtbufsize", "64M"),),))
@@ -91,9 +93,6 @@ def list_cameras(probe: bool = True) -> list[CameraDevice]:
     devices = []
     for name, description in _candidates(fmt):
         device = _device_for(len(devices), name, description, fmt)
-        if not description and fmt == "v4l2":
-            device = CameraDevice(device.index, f"Camera {name.removeprefix('/dev/video')}",
-                                  device.url, fmt)
         if probe and not _sends_pictures(device):
             continue
         devices.append(device)
@@ -183,8 +182,7 @@ class CameraSource:
             raise SourceUnavailable(error or f"{self.name} stopped sending pictures.")
         self._taken = count
         self.frames_seen = count
-        from app.media.images import frame_to_rgb
-        rgb = frame_to_rgb(frame)
+        rgb = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
         self._index += 1
         return Frame(self._index - 1, time.monotonic() - self._started, rgb)
 

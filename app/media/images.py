@@ -57,16 +57,18 @@ def decode_image(data: bytes) -> np.ndarray | None:
             if not container.streams.video:
                 return None
             for frame in container.decode(video=0):
-                return frame_to_rgb(frame)
+                return _still_to_rgb(frame)
     except (av.FFmpegError, ValueError, OSError):
         return None
     return None
 
 
-def frame_to_rgb(frame) -> np.ndarray:
-    """A decoded picture as contiguous RGB uint8. Subsampled chroma (JPEG's
+def _still_to_rgb(frame) -> np.ndarray:
+    """A decoded still as contiguous RGB uint8. Subsampled chroma (JPEG's
     4:2:0) is first enlarged bilinearly, as libjpeg does; swscale's direct
-    conversion repeats chroma samples, which leaves coloured fringes."""
+    conversion repeats chroma samples, which leaves coloured fringes. About
+    ten times the cost of the direct conversion: right for a still read once,
+    not for video or camera frames."""
     name = frame.format.name
     if name.startswith("yuv") and name[3:].lstrip("j")[:3] in ("420", "422", "411", "440"):
         full = "yuvj444p" if name.startswith("yuvj") else "yuv444p"
