@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from fractions import Fraction
 from pathlib import Path
@@ -109,9 +110,11 @@ def test_keypoint_json_and_csv_agree_with_video(carphone_out):
 
 
 def test_parallel_chunks_match_single_worker(tmp_path, vtest, model_path):
-    """Two workers on time chunks give the same frames, stamps and (thanks to
-    the warm-up) nearly the same landmarks at the chunk boundary as one."""
+    """Two workers on time chunks give the same frames, stamps and people as
+    one: the distant pedestrian a fresh pass misses is not lost at the seam."""
+    from app.core.keypoints import keypoints_to_arrays
     from app.media.video import VideoReader
+    from tests.helpers.seams import seam_losses
     # vtest frames 120..359: a pedestrian is in view around the middle.
     segment = [f.image for f in VideoReader(vtest).frames(120, 360)]
     clip = write_clip(tmp_path / "seg.mp4", segment, time_base=Fraction(1, 10), rate=Fraction(10))
@@ -120,20 +123,12 @@ def test_parallel_chunks_match_single_worker(tmp_path, vtest, model_path):
         kp = tmp_path / f"k{jobs}.json"
         result = _run(clip, tmp_path / f"o{jobs}.mp4", model_path, jobs=jobs, keypoints=(kp,))
         assert result.jobs == jobs
-        outs[jobs] = read_keypoints(kp)["frames"]
-    assert len(outs[1]) == len(outs[2]) == 240
-    assert [f["time_s"] for f in outs[1]] == [f["time_s"] for f in outs[2]]
-    boundary = 120  # plan_chunks(240, 2) splits here
-    diffs = []
-    for i in range(boundary, boundary + 5):
-        a, b = outs[1][i]["people"], outs[2][i]["people"]
-        assert len(a) == len(b)
-        for pa in a:
-            xa = np.array([[lm["x"], lm["y"]] for lm in pa["landmarks"]])
-            best = min(np.abs(xa - np.array([[lm["x"], lm["y"]] for lm in pb["landmarks"]])).mean()
-                       for pb in b)
-            diffs.append(best)
-    assert diffs and float(np.mean(diffs)) < 3.0  # pixels
+        outs[jobs] = keypoints_to_arrays(read_keypoints(kp))
+    (times1, _, people1), (times2, _, people2) = outs[1], outs[2]
+    assert len(people1) == len(people2) == 240
+    assert list(times1) == list(times2)
+    assert sum(len(p) for p in people1) > 100
+    assert seam_losses(people1, people2) == (0, 0)
 
 
 def test_vtest_full_length_default_jobs(tmp_path, vtest, model_path):
@@ -255,8 +250,23 @@ def test_progress_reports_and_finishes(tmp_path, carphone, model_path):
     assert all(a.frames_done <= b.frames_done for a, b in zip(seen, seen[1:]))
 
 
+def test_the_same_input_gives_the_same_file(tmp_path, carphone, model_path):
+    """Byte for byte, run after run, while the pose workers load the machine.
+    x264's slice threads (PyAV's default) made the file depend on thread
+    timing: the same frames gave another file in about one run of four, so
+    the settings x264 records in the stream are checked too."""
+    digests = set()
+    for run in range(3):
+        out = tmp_path / f"o{run}.mp4"
+        _run(carphone, out, model_path, settings=ConvertSettings())
+        data = out.read_bytes()
+        digests.add(hashlib.sha256(data).hexdigest())
+        assert b"sliced_threads=0" in data  # frame threads: deterministic
+    assert len(digests) == 1
+
+
 def test_chunk_plan_is_balanced_and_bounded():
-    from app.core.pipeline import MAX_CHUNK_FRAMES, WARMUP_FRAMES, plan_chunks
+    from app.core.chunked_pose import MAX_CHUNK_FRAMES, WARMUP_FRAMES, plan_chunks
     assert plan_chunks(120, 2) == plan_chunks(120, 1)  # too short to split
     chunks = plan_chunks(5000, 2)
     assert len(chunks) % 2 == 0

@@ -4,12 +4,10 @@
            -> people (IDs, smoothing, filters) -> render on background -> encode
 
 Pose workers each own a landmarker and process time chunks of the file
-(chunk i goes to worker i mod jobs, so each landmarker's timestamps still
-rise). MediaPipe's internal tracking restarts where a worker jumps ahead;
-each chunk therefore starts decoding a few frames early ("warm-up") and
-throws those results away, so the landmarker has locked on by the chunk's
-first emitted frame. Person IDs and smoothing run after the join, over the
-whole video, so they show no seam either.
+(`app/core/chunked_pose.py`): a chunk's pass runs past its end until the
+next chunk's pass sees the same people, so a seam never loses or adds a
+person. Person IDs and smoothing run after the join, over the whole video,
+so they show no seam either.
 
 Memory stays flat: frames live only inside a worker (a few decoded ahead),
 pose results are small, and at most jobs + 1 chunks are in flight.
@@ -18,18 +16,17 @@ No source pixel reaches the renderer: it sees only pose results.
 
 from __future__ import annotations
 
-import math
 import os
-import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from app.core.chunked_pose import ChunkedPose, plan_chunks
 from app.core.background import BackgroundSpec, background_still, open_background
 from app.core.errors import Cancelled, InputError, OutputError, PoseCloakError
 from app.core.keypoints import KEYPOINT_SUFFIXES, open_keypoint_writer
@@ -38,11 +35,6 @@ from app.core.pose import PoseOptions
 from app.core.render import SkeletonRenderer, visible_mask
 from app.core.style import RenderStyle
 from app.core.types import Frame, PoseFrame
-
-WARMUP_FRAMES = 10
-MIN_CHUNK_FRAMES = 90
-MAX_CHUNK_FRAMES = 600
-
 
 @dataclass(frozen=True)
 class ConvertSettings:
@@ -171,188 +163,6 @@ def resolve_jobs(jobs: int) -> int:
 
 
 # --------------------------------------------------------------------------
-# chunk planning
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """Frames [first, end) of the file by display index; decoding starts at
-    `warm` (<= first) so the landmarker is tracking by `first`."""
-
-    number: int
-    warm: int
-    first: int
-    end: int
-
-
-def plan_chunks(frame_count: int, jobs: int, *, max_chunk: int = MAX_CHUNK_FRAMES,
-                min_chunk: int = MIN_CHUNK_FRAMES, warmup: int = WARMUP_FRAMES) -> list[Chunk]:
-    """Splits a video into time chunks for `jobs` workers, balanced, bounded."""
-    if jobs <= 1 or frame_count < 2 * min_chunk:
-        return [Chunk(0, 0, 0, max(frame_count, 0))]
-    jobs = min(jobs, frame_count // min_chunk)
-    n = jobs * max(1, math.ceil(frame_count / (jobs * max_chunk)))
-    bounds = [round(i * frame_count / n) for i in range(n + 1)]
-    return [Chunk(i, max(0, bounds[i] - warmup), bounds[i], bounds[i + 1]) for i in range(n)]
-
-
-# --------------------------------------------------------------------------
-# pose workers
-
-
-class _ChunkDone:
-    def __init__(self, corrupt: int) -> None:
-        self.corrupt = corrupt
-
-
-class _Failed:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
-def _wait_put(q: queue.Queue, item, stop: threading.Event) -> bool:
-    while not stop.is_set():
-        try:
-            q.put(item, timeout=0.1)
-            return True
-        except queue.Full:
-            continue
-    return False
-
-
-def _prefetch(frames: Iterator[Frame], stop: threading.Event, depth: int = 4) -> Iterator[Frame]:
-    """Decodes on a helper thread, `depth` frames ahead, so decoding overlaps
-    inference; stops when `stop` is set or the consumer goes away."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    end = object()
-    local_stop = threading.Event()
-
-    def run() -> None:
-        try:
-            for frame in frames:
-                if not _wait_put(q, frame, local_stop) or stop.is_set():
-                    return
-            _wait_put(q, end, local_stop)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            _wait_put(q, _Failed(exc), local_stop)
-
-    thread = threading.Thread(target=run, name="posecloak-decode", daemon=True)
-    thread.start()
-    try:
-        while True:
-            try:
-                item = q.get(timeout=0.1)
-            except queue.Empty:
-                if stop.is_set():
-                    return
-                continue
-            if item is end:
-                return
-            if isinstance(item, _Failed):
-                raise item.error
-            yield item
-    finally:
-        local_stop.set()
-        thread.join()
-        close = getattr(frames, "close", None)
-        if close is not None:
-            close()
-
-
-class _PoseWorkers:
-    """Runs pose estimation over planned chunks on `jobs` threads."""
-
-    def __init__(self, source: Path, info, pts: list[int] | None, chunks: list[Chunk],
-                 jobs: int, model_path: Path, settings: ConvertSettings,
-                 stop: threading.Event) -> None:
-        self.source, self.info, self.pts, self.chunks = source, info, pts, chunks
-        self.model_path, self.settings, self.stop = model_path, settings, stop
-        self.queues = [queue.Queue() for _ in chunks]  # bounded by chunk length
-        # Chunk c may start once c <= consumed + jobs: a window in chunk order,
-        # so the chunk the joiner waits for can always start (a plain
-        # semaphore could be taken entirely by later chunks: deadlock).
-        self._jobs = jobs
-        self._consumed = 0
-        self._window = threading.Condition()
-        self.threads = [threading.Thread(target=self._run, args=(w, jobs), daemon=True,
-                                         name=f"posecloak-pose-{w}") for w in range(jobs)]
-
-    def start(self) -> None:
-        for t in self.threads:
-            t.start()
-
-    def chunk_done(self) -> None:
-        with self._window:
-            self._consumed += 1
-            self._window.notify_all()
-
-    def join(self) -> None:
-        for t in self.threads:
-            t.join()
-
-    def _may_start(self, chunk: Chunk) -> bool:
-        """Waits until `chunk` is inside the window; False when stopping."""
-        with self._window:
-            while chunk.number > self._consumed + self._jobs:
-                if self.stop.is_set():
-                    return False
-                self._window.wait(timeout=0.1)
-        return not self.stop.is_set()
-
-    def _run(self, worker: int, jobs: int) -> None:
-        from app.media.video import VideoReader
-        mine = self.chunks[worker::jobs]
-        estimator = None
-        try:
-            estimator = make_pose_estimator(self.model_path, self.settings.pose,
-                                            self.settings.people, video=True)
-            for chunk in mine:
-                if not self._may_start(chunk):
-                    return
-                reader = VideoReader(self.source, self.info)
-                if self.pts is None:
-                    frames = reader.frames()
-                else:
-                    end_pts = self.pts[chunk.end] if chunk.end < len(self.pts) else None
-                    frames = reader.frames(self.pts[chunk.warm], end_pts, chunk.warm)
-                q = self.queues[chunk.number]
-                for frame in _prefetch(frames, self.stop):
-                    landmarks = estimator.detect(frame.image, round(frame.time_s * 1000))
-                    if frame.index < chunk.first:
-                        continue  # warm-up: let the landmarker lock on, emit nothing
-                    q.put(PoseFrame(index=frame.index, time_s=frame.time_s,
-                                    width=frame.width, height=frame.height,
-                                    landmarks=landmarks, pts=frame.pts))
-                    if self.stop.is_set():
-                        return
-                q.put(_ChunkDone(reader.corrupt_packets))
-        except BaseException as exc:  # noqa: BLE001 - reported through the queue
-            for chunk in mine:
-                self.queues[chunk.number].put(_Failed(exc))
-        finally:
-            if estimator is not None:
-                estimator.close()
-
-    def results(self, cancel: threading.Event) -> Iterator[PoseFrame | _ChunkDone]:
-        """Pose results in display order (to be called from one thread)."""
-        for chunk in self.chunks:
-            q = self.queues[chunk.number]
-            while True:
-                try:
-                    item = q.get(timeout=0.1)
-                except queue.Empty:
-                    if cancel.is_set() or self.stop.is_set():
-                        raise Cancelled() from None
-                    continue
-                if isinstance(item, _Failed):
-                    raise item.error
-                yield item
-                if isinstance(item, _ChunkDone):
-                    self.chunk_done()
-                    break
-
-
-# --------------------------------------------------------------------------
 # conversion
 
 
@@ -422,7 +232,9 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
     frame_step = float(1 / info.fps) if info.fps else 0.0
     out_w, out_h = even(info.width), even(info.height)  # H.264 yuv420p needs even sizes
 
-    workers = _PoseWorkers(job.source, info, pts, chunks, used_jobs, model_path, settings, stop)
+    workers = ChunkedPose(job.source, info, pts, chunks, used_jobs,
+                          lambda: make_pose_estimator(model_path, settings.pose, settings.people,
+                                                      video=True), stop)
     with ExitStack() as stack:
         tmp = stack.enter_context(atomic_output(job.output, overwrite=job.overwrite))
         background = open_background(settings.background, out_w, out_h)
@@ -456,9 +268,6 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
         workers.start()
         try:
             for item in workers.results(cancel):
-                if isinstance(item, _ChunkDone):
-                    corrupt += item.corrupt
-                    continue
                 if cancel.is_set():
                     raise Cancelled()
                 for pose in people.push(replace(item, index=frames_in)):
@@ -466,6 +275,7 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                 frames_in += 1
             for pose in people.flush():
                 emit(pose)
+            corrupt = workers.corrupt_packets
             if cancel.is_set():
                 raise Cancelled()
             if frames == 0:

@@ -167,6 +167,11 @@ class VideoEncoder:
         stream.codec_context.time_base = self.time_base
         stream.codec_context.framerate = rate
         stream.options = dict(fmt.video_options)
+        # Frame threads, not PyAV's default slice threads: x264's sliced
+        # threads give a different file from run to run when the machine is
+        # busy (measured: the same frames encoded twice during a conversion
+        # differed in every frame), and the same input must give the same file.
+        stream.codec_context.thread_type = "FRAME"
         # Tag BT.709 and convert with it, so players show the chosen colours.
         stream.codec_context.colorspace = 1
         stream.codec_context.color_primaries = 1
