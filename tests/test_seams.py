@@ -102,18 +102,22 @@ def _index_clip(path, count: int):
     return write_clip(path, frames, time_base=Fraction(1, 10), rate=Fraction(10))
 
 
+def _run_passes(clip, chunks, jobs, estimator):
+    stop = threading.Event()
+    runner = ChunkedPose(clip, probe(clip), scan_pts(clip), chunks, jobs, estimator, stop)
+    runner.start()
+    try:
+        return runner, list(runner.results(threading.Event()))
+    finally:
+        stop.set()
+        runner.join()
+
+
 @pytest.mark.parametrize("jobs", [2, 3])
 def test_a_pass_that_never_agrees_is_dropped_and_nothing_is_lost(tmp_path, jobs):
     clip = _index_clip(tmp_path / "idx.mp4", 60)
     chunks = chunks_at(list(range(10, 60, 10)), 60, warmup=2)
-    stop = threading.Event()
-    runner = ChunkedPose(clip, probe(clip), scan_pts(clip), chunks, jobs, _LateStarterBlind, stop)
-    runner.start()
-    try:
-        poses = list(runner.results(threading.Event()))
-    finally:
-        stop.set()
-        runner.join()
+    runner, poses = _run_passes(clip, chunks, jobs, _LateStarterBlind)
     assert [p.index for p in poses] == list(range(60))
     assert [p.people for p in poses] == [0] * 5 + [1] * 55  # as one unbroken pass
     assert all(runner.passes[c.number].abandoned.is_set() for c in chunks[:-1]
@@ -132,14 +136,7 @@ def test_a_pass_hands_over_once_both_agree(tmp_path):
             return super().detect(image, timestamp_ms)
 
     chunks = chunks_at([20], 40, warmup=2)
-    stop = threading.Event()
-    runner = ChunkedPose(clip, probe(clip), scan_pts(clip), chunks, 2, Everyone, stop)
-    runner.start()
-    try:
-        poses = list(runner.results(threading.Event()))
-    finally:
-        stop.set()
-        runner.join()
+    runner, poses = _run_passes(clip, chunks, 2, Everyone)
     assert [p.index for p in poses] == list(range(40))
     assert sum(runner.detections) == 40 + 2 + AGREEMENT_FRAMES
     assert not runner.passes[1].abandoned.is_set()
