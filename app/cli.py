@@ -120,7 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("mp4", "webm"), default=None,
                    help="video output: mp4 (H.264, default) or webm (transparent VP9 layer "
                    "for video editors, no background); -o NAME.webm does the same")
-    c.add_argument("--no-audio", action="store_true", help="leave the source audio out")
+    audio = c.add_mutually_exclusive_group()
+    audio.add_argument("--keep-audio", action="store_true",
+                       help="keep the source's audio (off by default: voices can identify "
+                       "people)")
+    audio.add_argument("--no-audio", action="store_true",
+                       help="leave the audio out (the default; accepted for old scripts)")
     c.add_argument("--jobs", type=int, default=0,
                    help="pose workers on separate chunks (default: one per CPU core)")
     c.add_argument("--overwrite", action="store_true", help="replace existing outputs")
@@ -189,7 +194,7 @@ def settings_from_args(args: argparse.Namespace):
                            interpolate_gaps=max(0, args.interpolate_gaps),
                            min_confidence=style.min_confidence)
     return ConvertSettings(style=style, background=background, pose=pose, people=people,
-                           keep_audio=not args.no_audio, jobs=args.jobs)
+                           keep_audio=args.keep_audio, jobs=args.jobs)
 
 
 def expand_inputs(items: list[str]) -> tuple[list[Path], list[str]]:

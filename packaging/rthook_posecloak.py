@@ -1,5 +1,9 @@
 # PyInstaller runtime hook: runs in the frozen app before any app code.
 #
+# 0. Network: `import app` first of all installs app/netguard.py (MediaPipe's
+#    native telemetry kept off the network) and takes its snapshot of the
+#    user's environment before this hook changes anything below, so programs
+#    the user starts from the app (Show in folder, Play) get the user's own.
 # 1. Qt: one Qt (PySide6's) ships. Drop inherited Qt path variables that point
 #    outside the bundle (OpenCV's GUI wheels set QT_QPA_PLATFORM_PLUGIN_PATH
 #    and QT_QPA_FONTDIR to their own Qt 5 folders; a parent process may pass
@@ -18,6 +22,8 @@ import types
 
 
 def _posecloak_rthook():
+    import app  # noqa: F401 - installs the network guard (see 0. above)
+
     bundle = os.path.realpath(getattr(sys, "_MEIPASS", os.path.dirname(sys.executable)))
 
     for var in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR", "QT_PLUGIN_PATH"):

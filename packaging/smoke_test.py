@@ -16,7 +16,10 @@ HOME/XDG/APPDATA so no cached model or settings help. Checks:
    and `posecloak cameras` lists cameras through FFmpeg's capture devices;
 4. `posecloak convert CLIP -o OUT.mp4` writes a valid H.264 MP4 with as many
    frames as CLIP (checked with PyAV from the development environment), and a
-   PNG still converts to a JPEG;
+   PNG still converts to a JPEG; on Linux the conversion and `model` run under
+   strace (tests/helpers/nettrace.py) and fail on any connection attempt off
+   the machine (MediaPipe's native telemetry included); without strace the
+   check is skipped, except in CI, where it fails;
 5. `posecloak gui --quit-after 1500` opens the window offscreen and exits 0,
    loading Qt plugins only from inside the bundle; on Linux with Xvfb
    installed, again on a virtual X server (the xcb plugin);
@@ -41,6 +44,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "packaging"))
 import bundle_config as cfg  # noqa: E402
 from stub_libs import is_elf  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+from tests.helpers import nettrace  # noqa: E402 - standard library only
 
 IS_WIN, IS_MAC, IS_LINUX = sys.platform == "win32", sys.platform == "darwin", sys.platform.startswith("linux")
 DEFAULT_MEDIA = ROOT.parent / "shared" / "media" / "carphone_pristine.mp4"
@@ -202,10 +208,11 @@ def clean_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-def run(exe: Path, args: list[str], env: dict[str, str], timeout: float, what: str):
+def run(exe: Path, args: list[str], env: dict[str, str], timeout: float, what: str,
+        prefix: list[str] = ()):
     t0 = time.monotonic()
     try:
-        res = subprocess.run([str(exe), *args], env=env, capture_output=True, text=True,
+        res = subprocess.run([*prefix, str(exe), *args], env=env, capture_output=True, text=True,
                              timeout=timeout, errors="replace")
     except subprocess.TimeoutExpired:
         raise SmokeFailure(f"{what}: no exit within {timeout:.0f} s") from None
@@ -241,8 +248,34 @@ def synthetic_clip(path: Path, frames: int = 30) -> Path:
     return path
 
 
+def network_tracer() -> bool:
+    """Whether strace can watch the frozen app here (required on Linux in CI)."""
+    problem = nettrace.strace_problem()
+    if problem is None:
+        return True
+    check(not nettrace.must_trace(), f"{problem}; CI must trace the bundle's network use")
+    say(f"{problem}: network check skipped")
+    return False
+
+
+def traced_run(exe: Path, args: list[str], env: dict[str, str], timeout: float, what: str,
+               tmp: Path, trace: bool):
+    """`run`, under strace when `trace`: fails on any attempt to reach another
+    machine (a connect or send to a non-loopback address, or to port 53)."""
+    if not trace:
+        return run(exe, args, env, timeout, what)
+    log = tmp / f"{what.split()[0]}-net.trace"
+    res, dt = run(exe, args, env, timeout, what, prefix=nettrace.traced_command([], log))
+    attempts = nettrace.off_machine(log.read_text(errors="replace"))
+    check(not attempts, f"{what}: tried to reach another machine ({len(attempts)} system "
+                        f"calls): {'; '.join(map(str, attempts[:4]))}")
+    say(f"network ok: {what} made no connection attempt off the machine (strace)")
+    return res, dt
+
+
 def check_runtime(bundle: Path, exe: Path, internal: Path, media: Path | None, tmp: Path) -> None:
     env = clean_env(tmp)
+    trace = network_tracer()
 
     res, _ = run(exe, ["--version"], env, 120, "--version")
     version = app_version()
@@ -250,7 +283,7 @@ def check_runtime(bundle: Path, exe: Path, internal: Path, media: Path | None, t
           f"--version printed {res.stdout.strip()!r}, expected {version}")
     say(f"--version ok: {res.stdout.strip()}")
 
-    res, dt = run(exe, ["model", "--offline"], env, 180, "model")
+    res, dt = traced_run(exe, ["model", "--offline"], env, 180, "model", tmp, trace)
     lines = res.stdout.strip().splitlines()
     check(bool(lines), "model: printed no path")
     found = Path(lines[-1].strip()).resolve()
@@ -270,7 +303,8 @@ def check_runtime(bundle: Path, exe: Path, internal: Path, media: Path | None, t
         say(f"no shared clip: using a synthetic one ({media.name})")
     out = tmp / "out" / "skeleton.mp4"
     out.parent.mkdir()
-    res, dt = run(exe, ["convert", str(media), "-o", str(out), "--quiet"], env, 600, "convert")
+    res, dt = traced_run(exe, ["convert", str(media), "-o", str(out), "--quiet"], env, 600,
+                         "convert", tmp, trace)
     check(out.is_file() and out.stat().st_size > 0, f"convert: no output at {out}")
     n_in, _, _ = count_frames(media)
     n_out, codec, fmt = count_frames(out)

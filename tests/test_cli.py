@@ -153,6 +153,8 @@ def test_settings_from_arguments(tmp_path, media):
     assert s.background.loop is False and s.style.color == (255, 0, 0)
     assert s.style.opacity == 0.5 and s.pose.max_people == 2
     assert s.people.smoothing == 0.4 and s.people.exclude_ids == {3, 5} and not s.keep_audio
+    assert not settings_from_args(parser.parse_args(["convert", "x.mp4"])).keep_audio
+    assert settings_from_args(parser.parse_args(["convert", "x.mp4", "--keep-audio"])).keep_audio
     bad = parser.parse_args(["convert", "x.mp4", "--background", "not-a-thing"])
     with pytest.raises(PoseCloakError, match="neither a colour nor an existing file"):
         settings_from_args(bad)

@@ -146,11 +146,11 @@ def test_vtest_full_length_default_jobs(tmp_path, vtest, model_path):
     ("pcm_s16le", "mov", "aac"),  # MP4 players can't take PCM: re-encoded
     ("libopus", "mkv", "aac"),
 ])
-def test_audio_is_kept(tmp_path, carphone, model_path, audio, container, expect):
+def test_audio_is_kept_on_request(tmp_path, carphone, model_path, audio, container, expect):
     src = write_clip(tmp_path / f"a.{container}", frames_of(carphone, 20), audio=audio,
                      time_base=Fraction(1001, 30000), rate=Fraction(30000, 1001))
     out = tmp_path / "o.mp4"
-    _run(src, out, model_path)
+    _run(src, out, model_path, settings=ConvertSettings(jobs=1, keep_audio=True))
     with av.open(str(out)) as c:
         assert len(c.streams.audio) == 1
         a = c.streams.audio[0]
@@ -159,10 +159,11 @@ def test_audio_is_kept(tmp_path, carphone, model_path, audio, container, expect)
     assert decoded > 0.5 * 48000 * 20 / 29.97
 
 
-def test_no_audio_option_and_silent_source(tmp_path, carphone, model_path):
+def test_audio_is_left_out_by_default(tmp_path, carphone, model_path):
     src = write_clip(tmp_path / "a.mp4", frames_of(carphone, 10), audio="aac")
     out = tmp_path / "o.mp4"
-    _run(src, out, model_path, settings=ConvertSettings(jobs=1, keep_audio=False))
+    result = _run(src, out, model_path)
+    assert not ConvertSettings().keep_audio and not result.audio
     with av.open(str(out)) as c:
         assert not c.streams.audio
 
@@ -312,7 +313,7 @@ def test_transparent_webm_layer(tmp_path, carphone, model_path):
     out, kp = tmp_path / "layer.webm", tmp_path / "k.json"
     style = RenderStyle(color=(255, 0, 0), opacity=0.8)
     _run(src, out, model_path, keypoints=(kp,),
-         settings=ConvertSettings(jobs=1, style=style))
+         settings=ConvertSettings(jobs=1, style=style, keep_audio=True))
     with av.open(str(out)) as c:
         assert c.format.name.startswith("matroska,webm")
         assert c.streams.video[0].codec_context.name == "vp9"

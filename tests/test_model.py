@@ -57,7 +57,7 @@ def test_offline_refuses_to_download(isolated, monkeypatch):
     def no_network(*a, **k):
         raise AssertionError("offline mode must not touch the network")
 
-    monkeypatch.setattr(model_mod.urllib.request, "urlopen", no_network)
+    monkeypatch.setattr("app.netguard.user_opener", no_network)
     with pytest.raises(ModelError, match="offline"):
         resolve_model()
     monkeypatch.delenv("POSECLOAK_OFFLINE")

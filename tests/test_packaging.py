@@ -10,6 +10,7 @@ would hand to PyInstaller.
 from __future__ import annotations
 
 import ast
+import json
 import importlib.util
 import os
 import subprocess
@@ -276,3 +277,35 @@ def test_ffmpeg_loads_with_stubbed_libraries_and_a_missing_function_is_caught(tm
     build_stub(x265, set(), {}, compiler())  # a stub missing x265_api_get_*
     result = _loads(copied)
     assert result.returncode != 0 and "undefined symbol: x265_api_get" in result.stderr
+
+
+def test_runtime_hook_installs_the_network_guard_before_changing_anything(tmp_path):
+    """In the frozen app the runtime hook imports `app` first: the proxy
+    variables are blocked, and the user's environment is kept as it was
+    before the hook and PyInstaller's loader changed it (LD_LIBRARY_PATH back
+    to the user's, the loader's _PYI_ variables gone) for the programs the
+    user starts from the app."""
+    bundle = tmp_path / "bundle"
+    (bundle / "PySide6").mkdir(parents=True)
+    code = f"""
+import json, os, sys, runpy
+sys.frozen = True
+sys._MEIPASS = {str(bundle)!r}
+runpy.run_path({str(PACKAGING / 'rthook_posecloak.py')!r})
+from app import netguard
+print(json.dumps({{"installed": netguard.installed(), "user": netguard.original_environ()}}))
+"""
+    cv2_plugins = str(tmp_path / "cv2" / "qt" / "plugins")
+    env = dict(os.environ, LD_LIBRARY_PATH=str(bundle), LD_LIBRARY_PATH_ORIG="/opt/users/lib",
+               _PYI_ARCHIVE_FILE=str(bundle / "posecloak"), HTTPS_PROXY="http://proxy.example:8080",
+               QT_QPA_PLATFORM_PLUGIN_PATH=cv2_plugins)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, env=env, cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-2000:]
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got["installed"]
+    user = got["user"]
+    assert user["LD_LIBRARY_PATH"] == "/opt/users/lib" and "LD_LIBRARY_PATH_ORIG" not in user
+    assert not any(k.startswith("_PYI_") for k in user)
+    assert user["HTTPS_PROXY"] == "http://proxy.example:8080"
+    assert user["QT_QPA_PLATFORM_PLUGIN_PATH"] == cv2_plugins  # the user's, for their programs

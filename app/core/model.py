@@ -3,7 +3,8 @@
 Order: an explicit path (--model or a GUI setting), the POSECLOAK_MODEL
 environment variable, a model bundled beside a frozen app or in the source
 tree's resources/models/, the user cache; else a one-time download of the
-official bundle into the cache (never when offline).
+official bundle into the cache (never when offline). The download is the
+app's only network use; it goes out through the user's own proxy settings.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import hashlib
 import os
 import sys
 import tempfile
-import urllib.request
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -126,7 +126,10 @@ def download_model(variant: str = DEFAULT_VARIANT, *, progress: ProgressFn | Non
     tmp = Path(tmp_name)
     try:
         digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:
+        # The user's own proxy (or none): the process's proxy variables are
+        # blocked for native code (app/netguard.py).
+        from app.netguard import user_opener
+        with os.fdopen(fd, "wb") as out, user_opener().open(url, timeout=60) as resp:
             total = int(resp.headers.get("Content-Length") or 0)
             done = 0
             while chunk := resp.read(1 << 16):

@@ -44,7 +44,7 @@ class ConvertSettings:
     background: BackgroundSpec = field(default_factory=BackgroundSpec)
     pose: PoseOptions = field(default_factory=PoseOptions)
     people: PeopleOptions = field(default_factory=PeopleOptions)
-    keep_audio: bool = True
+    keep_audio: bool = False  # voices identify people: audio only on request
     jobs: int = 0  # pose workers; 0 = one per CPU core
 
 

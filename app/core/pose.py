@@ -114,6 +114,8 @@ class PoseEstimator:
         self.options = options
         self.video = video
         self._last_ms = -1
+        from app import netguard
+        netguard.install()  # re-asserted in case anything changed the proxy variables
         try:
             from app.core.deferred_imports import defer_unused_imports
             defer_unused_imports()

@@ -22,6 +22,10 @@ from app.core.pose import PoseOptions
 from app.core.style import RenderStyle
 
 KEYPOINT_FORMATS = ("json", "csv")
+# Saved-settings format. 2: audio became opt-in. A file from before says
+# keep_audio=true because that was the default, not because the user chose
+# it, so its keep_audio is not read.
+SETTINGS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class StudioSettings:
     live_smoothing: float = 0.5  # the preview jitters without it
     export_smoothing: float = 0.0  # exports keep the raw motion unless asked
     keypoints: tuple[str, ...] = ("json",)  # written beside each export
-    keep_audio: bool = True
+    keep_audio: bool = False  # voices identify people: off unless ticked
     transparent: bool = False  # export a see-through WebM layer instead of an MP4
     record_keypoints: bool = False
     output_dir: str = ""  # "" = the default folder
@@ -80,7 +84,10 @@ def _encode(value: Any) -> Any:
 
 def to_dict(settings: StudioSettings, keys: tuple[str, ...] | None = None) -> dict:
     data = _encode(settings)
-    return {k: v for k, v in data.items() if keys is None or k in keys}
+    data = {k: v for k, v in data.items() if keys is None or k in keys}
+    if keys is None:
+        data["version"] = SETTINGS_VERSION
+    return data
 
 
 def _rgb(v: Any) -> tuple[int, int, int]:
@@ -146,4 +153,8 @@ def _merge(base: Any, data: Any) -> Any:
 
 def from_dict(data: Any, base: StudioSettings | None = None) -> StudioSettings:
     """Settings from `to_dict` output laid over `base` (defaults if None)."""
+    if isinstance(data, dict) and "keep_audio" in data:
+        version = data.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 2:
+            data = {k: v for k, v in data.items() if k != "keep_audio"}
     return _merge(base or StudioSettings(), data)

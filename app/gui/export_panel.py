@@ -38,14 +38,18 @@ class ExportPanel(SettingsPanel):
         self.json.setToolTip("Write landmark positions beside each video (needed for plots)")
         self.csv = QCheckBox("Keypoints as CSV")
         self.csv.setToolTip("Write one CSV row per landmark beside each video")
-        self.audio = QCheckBox("Keep the source's audio")
-        self.audio.setToolTip("Copy the soundtrack into exported videos (recordings never "
-                              "have audio)")
+        self.audio = QCheckBox("Keep audio")
+        self.audio.setToolTip("Copy the source's soundtrack into exported videos (off by "
+                              "default; recordings never have audio)")
+        self.audio_note = QLabel("Voices can identify people: leave this off to share "
+                                 "movement only.")
+        self.audio_note.setObjectName("Muted")
+        self.audio_note.setWordWrap(True)
         self.record_keypoints = QCheckBox("Record keypoints with live recordings")
         self.transparent = QCheckBox("Transparent skeleton (WebM for video editors)")
         self.transparent.setToolTip("Export a see-through VP9 WebM layer with no background, "
                                     "to lay over other footage in an editor")
-        for box_widget in (self.json, self.csv, self.audio, self.transparent,
+        for box_widget in (self.json, self.csv, self.audio, self.audio_note, self.transparent,
                            self.record_keypoints):
             form.addRow(box_widget)
         layout.addWidget(box)

@@ -231,6 +231,7 @@ class MainWindow(QMainWindow):
         self.live.running_changed.connect(self._on_live_running)
         self.queue.add_requested.connect(self.open_files)
         self.queue.plot_requested.connect(lambda row: self.plot_keypoints(row.result))
+        self.queue.open_failed.connect(lambda message: self.show_error("Cannot open", message))
         self.exports.job_failed.connect(self._on_export_failed)
         self.exports.job_finished.connect(self._on_export_finished)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QRect, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QColor, QDesktopServices, QPainter
+from PySide6.QtCore import QModelIndex, QRect, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMenu,
                                QPushButton, QStyledItemDelegate, QStyleOptionViewItem,
                                QTableView, QVBoxLayout, QWidget)
 
+from app.gui.desktop_open import open_in_desktop
 from app.gui.export_queue import (PROGRESS_ROLE, STATUS_ROLE, ExportController, QueueColumn,
                                   QueueRow, RowStatus)
 from app.gui.theme import ACCENT
@@ -56,19 +57,12 @@ class StatusDelegate(QStyledItemDelegate):
             option.palette.setColor(option.palette.ColorRole.Text, QColor(_STATUS_COLORS[status]))
 
 
-def open_folder(path: Path) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
-
-
-def play_file(path: Path) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
-
 class QueueView(QWidget):
     """Thread: GUI."""
 
     add_requested = Signal()
     plot_requested = Signal(object)  # QueueRow with keypoints
+    open_failed = Signal(str)  # one-line reason: the user's opener could not start
 
     def __init__(self, controller: ExportController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -111,9 +105,9 @@ class QueueView(QWidget):
         self.cancel_button.setToolTip("Cancel the selected jobs (Del)")
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.folder_button = QPushButton("Show in folder")
-        self.folder_button.clicked.connect(lambda: self._for_selected_done(open_folder))
+        self.folder_button.clicked.connect(lambda: self._for_selected_done(self.open_folder))
         self.play_button = QPushButton("Play")
-        self.play_button.clicked.connect(lambda: self._for_selected_done(play_file))
+        self.play_button.clicked.connect(lambda: self._for_selected_done(self.play_file))
         clear = QPushButton("Clear finished")
         clear.clicked.connect(controller.model.remove_finished)
 
@@ -162,7 +156,20 @@ class QueueView(QWidget):
     def _on_double_click(self, index: QModelIndex) -> None:
         row = self.controller.model.row_at(index.row())
         if row.status is RowStatus.DONE and row.result is not None:
-            play_file(row.result.output)
+            self.play_file(row.result.output)
+
+    def open_folder(self, path: Path) -> None:
+        self._open(path.parent)
+
+    def play_file(self, path: Path) -> None:
+        self._open(path)
+
+    def _open(self, target: Path) -> None:
+        # The user's programs, with the user's environment (desktop_open.py).
+        try:
+            open_in_desktop(target)
+        except OSError as exc:
+            self.open_failed.emit(str(exc))
 
     def _show_menu(self, pos) -> None:
         index = self.table.indexAt(pos)
@@ -174,8 +181,8 @@ class QueueView(QWidget):
             menu.addAction("Cancel", lambda: self.controller.cancel(row.row_id))
         if row.status is RowStatus.DONE and row.result is not None:
             out = row.result.output
-            menu.addAction("Play", lambda: play_file(out))
-            menu.addAction("Show in folder", lambda: open_folder(out))
+            menu.addAction("Play", lambda: self.play_file(out))
+            menu.addAction("Show in folder", lambda: self.open_folder(out))
             plot: QAction = menu.addAction("Plot joint angles",
                                            lambda: self.plot_requested.emit(row))
             plot.setEnabled(any(k.suffix == ".json" for k in row.result.keypoints))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -126,3 +127,52 @@ def test_transparent_export_checkbox_writes_a_webm_layer(qtbot, window, short_vt
     assert row.result.output.suffix == ".webm" and row.result.output.parent == out_dir
     info = probe(row.result.output, count_frames=True)
     assert info.codec == "vp9" and info.frame_count == probe(short_vtest).frame_count
+
+
+def test_keep_audio_is_off_by_default_and_ticking_it_keeps_the_soundtrack(
+        qtbot, window, carphone, out_dir, tmp_path, monkeypatch):
+    """Voices identify people: the Export panel's 'Keep audio' starts off (with
+    a note saying why) and exports have no audio; ticked, they carry it. Play
+    on a finished row starts the user's player with the user's environment."""
+    from app import netguard
+    from app.gui import desktop_open
+    from tests.helpers.clips import write_clip
+    panel = window.export_panel
+    assert panel.audio.text() == "Keep audio" and not panel.audio.isChecked()
+    assert not window.settings.keep_audio
+    assert "identify" in panel.audio_note.text()
+    src = write_clip(tmp_path / "voice.mp4", frames_of(carphone, 15), audio="aac")
+    [silent] = window.add_files([src])
+    model = window.exports.model
+    qtbot.waitUntil(lambda: model.row(silent).status.finished, timeout=120000)
+    assert model.row(silent).status is RowStatus.DONE, model.row(silent).message
+    assert not probe(model.row(silent).result.output).has_audio
+
+    window.side_tabs.setCurrentWidget(panel)
+    qtbot.mouseClick(panel.audio, Qt.MouseButton.LeftButton,
+                     pos=panel.audio.rect().bottomLeft() + QPointF(4, -4).toPoint())
+    assert window.settings.keep_audio
+    [loud] = window.add_files([src])
+    qtbot.waitUntil(lambda: model.row(loud).status.finished, timeout=120000)
+    assert model.row(loud).status is RowStatus.DONE, model.row(loud).message
+    out = model.row(loud).result.output
+    assert out.parent == out_dir and probe(out).audio_codec == "aac"
+
+    started = []
+    monkeypatch.setattr(desktop_open.shutil, "which", lambda name, path=None: f"/opt/bin/{name}")
+    monkeypatch.setattr(desktop_open.subprocess, "Popen",
+                        lambda argv, **kw: started.append((argv, kw)))
+    window.queue.table.selectRow(1)
+    assert window.queue.play_button.isEnabled()
+    window.queue.play_button.click()
+    [(argv, kwargs)] = started
+    assert argv[-1] == str(out)
+    assert kwargs["env"] == netguard.original_environ()
+    assert kwargs["env"] != dict(os.environ)  # not the process's blocked proxy settings
+    assert not close_dialogs(window)
+    # No opener on this system: a dialog says so, nothing else happens.
+    monkeypatch.setattr(desktop_open.shutil, "which", lambda name, path=None: None)
+    window.queue.folder_button.click()
+    qtbot.waitUntil(lambda: bool(window.error_dialogs), timeout=5000)
+    texts = close_dialogs(window)
+    assert len(texts) == 1 and "was not found" in texts[0]

@@ -83,7 +83,7 @@ def test_settings_round_trip_and_forgiving_reading(tmp_path):
     damaged["unknown"] = 1
     back = from_dict(damaged)
     assert back.style.opacity == 1.0 and back.style.color == RenderStyle().color
-    assert back.style.thickness == 7.5 and back.keep_audio is True
+    assert back.style.thickness == 7.5 and back.keep_audio is False
     assert from_dict("garbage") == StudioSettings()
     # Exports and preview each get their own smoothing; the rest is shared.
     assert settings.convert_settings().people.smoothing == 0.0

@@ -130,7 +130,12 @@ def poses_from_keypoints(path: Path) -> list[PoseFrame]:
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
+    """The environment a user's shell would give the CLI: this process's, with
+    the proxy settings it started with (app.netguard blocks them in here)."""
+    from app import netguard
+    proxy_vars = {*netguard.PROXY_VARS, *netguard.NO_PROXY_VARS}
+    env = {k: v for k, v in os.environ.items() if k not in proxy_vars}
+    env.update({k: v for k, v in netguard.original_environ().items() if k in proxy_vars})
     env.setdefault("POSECLOAK_MODEL", str(ROOT.parent / "shared" / "models" / "pose_landmarker_full.task"))
     env["PYTHONPATH"] = str(ROOT)
     env.update(extra)
