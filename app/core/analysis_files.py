@@ -62,3 +62,13 @@ def analyze_keypoint_file(path: Path, settings):
     except (ValueError, KeyError, TypeError) as exc:
         detail = str(exc) if isinstance(exc, ValueError) else f"missing or bad field {exc}"
         raise InputError(f"{path.name}: not a readable keypoint file ({detail}).") from None
+
+
+def series_of_keypoint_file(path: Path):
+    """The Plots panel's columns for a keypoint JSON file."""
+    from app.analysis.series import series_from_arrays
+    from app.core.keypoints import keypoints_to_arrays, read_keypoints
+    data = read_keypoints(path)
+    times, _ids, arrays = keypoints_to_arrays(data)
+    video = data["video"]
+    return series_from_arrays(times, arrays, video["width"], video["height"], video["fps"])

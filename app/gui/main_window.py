@@ -469,12 +469,12 @@ class MainWindow(QMainWindow):
             self.plot_keypoints(result)
 
     def plot_keypoints(self, result) -> None:
-        from app.core.series import series_from_keypoints
+        from app.core.analysis_files import series_of_keypoint_file
         json_files = [k for k in result.keypoints if k.suffix.lower() == ".json"]
         if not json_files:
             return
         path = json_files[0]
-        run_in_pool(lambda: series_from_keypoints(path),
+        run_in_pool(lambda: series_of_keypoint_file(path),
                     lambda data: self._closing or self.plots.show_file(result.output.name, data),
                     lambda message: self.statusBar().showMessage(message, 6000))
 
