@@ -111,6 +111,7 @@ class ConvertResult:
     audio: bool
     jobs: int
     video_end_s: float = 0.0  # where the last converted frame ends
+    analysis: object = None  # app.analysis.analysis.Analysis, when one was made
 
     @property
     def fps(self) -> float:
@@ -414,13 +415,14 @@ def _open_analysis(stack: ExitStack, job: ConvertJob,
 
 
 def _finish_analysis(writers: list, analysis: AnalysisAccumulator | None,
-                     report: ReportPaths | None) -> None:
+                     report: ReportPaths | None):
     result = analysis.finish() if analysis is not None else None
     data = result.to_json() if result is not None else None
     for w in writers:
         w.close(data)
     if report is not None:
         write_report_files(report, result)
+    return result
 
 
 def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | None,
@@ -509,7 +511,7 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                 raise InputError(f"{job.source.name}: no video frame could be decoded.")
             if encoder is not None:
                 encoder.close()
-            _finish_analysis(writers, analysis, report_tmp)
+            analyzed = _finish_analysis(writers, analysis, report_tmp)
         except BaseException:
             if encoder is not None:
                 encoder.abort()
@@ -521,7 +523,7 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
     report(Progress(frames, frames, elapsed), force=True)
     return ConvertResult(job.source, job.output, job.keypoints, frames, info.duration_s, elapsed,
                          max_people, corrupt, bool(settings.keep_audio and info.has_audio),
-                         used_jobs, last_time + frame_step)
+                         used_jobs, last_time + frame_step, analyzed)
 
 
 def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -> ConvertResult:
@@ -550,12 +552,12 @@ def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -
             writer.write(pose, valid)
         if analysis is not None:
             analysis.add(pose, valid)
-        _finish_analysis(writers, analysis, report_tmp)
+        analyzed = _finish_analysis(writers, analysis, report_tmp)
         if job.video:
             with atomic_output(job.output, overwrite=job.overwrite) as tmp:
                 tmp.write_bytes(data)
     return ConvertResult(job.source, job.output, job.keypoints, 1, 0.0,
-                         time.monotonic() - started, pose.people, 0, False, 1)
+                         time.monotonic() - started, pose.people, 0, False, 1, analysis=analyzed)
 
 
 def describe_error(exc: BaseException) -> str:
