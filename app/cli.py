@@ -277,15 +277,10 @@ def plan_jobs(args: argparse.Namespace, inputs: list[Path], settings):
     for src in inputs:
         out = args.output or default_output_for(src, out_dir, "." + (args.format or "mp4"))
         keypoints = tuple(explicit) + tuple(out.with_suffix("." + f) for f in auto_formats)
-        report = ReportPaths.beside(out.parent, report_name(out)) if args.report else None
+        report = ReportPaths.for_video(out) if args.report else None
         jobs.append(ConvertJob(src, out, settings, keypoints, args.overwrite, report))
     return jobs
 
-
-def report_name(output: Path) -> str:
-    """NAME of NAME_report.html for a video output: its stem less '_skeleton'."""
-    stem = output.stem
-    return stem[:-len("_skeleton")] if stem.endswith("_skeleton") and len(stem) > 9 else stem
 
 
 # --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import numpy as np
 from app.analysis.activity import STATES
 from app.analysis.analysis import Analysis
 from app.analysis.angles import ANGLES
+from app.analysis.events import Event
 
 ANGLE_COLUMNS = ("time_s", "person_id", "activity", *(a.label for a in ANGLES))
 EVENT_COLUMNS = ("time_s", "type", "person_id", "confidence", "detail")
@@ -41,10 +42,12 @@ def angles_csv(analysis: Analysis) -> str:
     return out.getvalue()
 
 
-def events_csv(analysis: Analysis) -> str:
+def events_csv(events: Analysis | list[Event]) -> str:
+    """The events of an analysis (or a list of them, e.g. live alerts)."""
+    events = events.events if isinstance(events, Analysis) else events
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(EVENT_COLUMNS)
-    for e in analysis.events:
+    for e in events:
         w.writerow([f"{e.time_s:.3f}", e.kind, e.person_id, f"{e.confidence:.2f}", e.detail])
     return out.getvalue()

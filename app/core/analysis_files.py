@@ -30,6 +30,13 @@ class ReportPaths:
     def paths(self) -> tuple[Path, Path, Path]:
         return self.html, self.angles, self.events
 
+    @classmethod
+    def for_video(cls, output: Path) -> ReportPaths:
+        """Beside a converted video: NAME is its stem less '_skeleton'."""
+        stem = output.stem
+        name = stem[:-len("_skeleton")] if stem.endswith("_skeleton") and len(stem) > 9 else stem
+        return cls.beside(output.parent, name)
+
 
 def open_report_outputs(stack: ExitStack, paths: ReportPaths, overwrite: bool) -> ReportPaths:
     """Temporary files for the three outputs, renamed when `stack` closes

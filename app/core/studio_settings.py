@@ -38,6 +38,7 @@ class StudioSettings:
     keep_audio: bool = True
     transparent: bool = False  # export a see-through WebM layer instead of an MP4
     record_keypoints: bool = False
+    report: bool = False  # write the analysis report (HTML, angles and events CSV) too
     output_dir: str = ""  # "" = the default folder
     offline: bool = False
     theme: str = "system"  # system, light or dark

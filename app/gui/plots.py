@@ -22,7 +22,7 @@ REDRAW_MS = 200
 LIVE_WINDOW_S = 20.0
 DEFAULT_ANGLES = ("left knee", "right knee", "left elbow", "right elbow")
 _CURVE_COLORS = ("#00e5ff", "#ff8c00", "#2fbf71", "#e5484d", "#b388ff", "#f1c40f",
-                 "#56b4e9", "#cc79a7")
+                 "#56b4e9", "#cc79a7", "#8ce99a", "#ffa8a8", "#c9ced6")  # one per angle
 
 
 def _rgb(hex_color: str) -> tuple[int, int, int]:
