@@ -8,14 +8,16 @@ little motion:
    torso length and hip height;
 2. down: trunk lean over 60 deg (lying), or the hips more than 1.3 torso
    lengths below their upright height (on the ground);
-3. fast: down comes at most 1.0 s after the last upright frame (lying
-   down on purpose, or being helped down, takes longer);
+3. fast: down comes at most 0.5 s after the last upright frame, i.e. the
+   trunk turns from 30 to 60 deg within 0.5 s: a body tipping over evenly
+   from upright to horizontal in under about 1.5 s (lying down on purpose,
+   or being helped down, is slower: see bench/analysis.py);
 4. then still: for the next 1.5 s the person is not upright again and the
    hips stay within 0.8 torso lengths of where they came down.
 
 The event is timed at the middle of the transition (between the last
 upright and the first down frame). Confidence (0..1) = the mean landmark
-visibility during the event x (how fast: 1 at 0.3 s or less, 0.5 at 1 s) x
+visibility during the event x (how fast: 1 at 0.15 s or less, 0.5 at 0.5 s) x
 (how still: 1 when motionless, 0.5 at the limit). After a fall the detector
 waits for the person to be upright for a second before it can fire again.
 
@@ -36,7 +38,7 @@ from app.analysis.angles import masked_pixels
 UPRIGHT_LEAN_DEG = 30.0
 DOWN_LEAN_DEG = 60.0
 GROUND_DROP = 1.3  # torso lengths the hips fall to count as on the ground
-MAX_TRANSITION_S = 1.0
+MAX_TRANSITION_S = 0.5
 HOLD_S = 1.5
 STILL_TORSOS = 0.8
 REARM_S = 1.0
@@ -132,7 +134,9 @@ class FallDetector:
         self._pending = None
         self._fallen = True
         transition = pending.down_s - pending.start_s
-        speed = 1.0 if transition <= 0.3 else 1.0 - 0.5 * (transition - 0.3) / 0.7
+        fast = 0.3 * MAX_TRANSITION_S
+        speed = 1.0 if transition <= fast else 1.0 - 0.5 * (transition - fast) / (
+            MAX_TRANSITION_S - fast)
         still = 1.0 - 0.5 * pending.max_move / STILL_TORSOS
         seen = float(np.mean(pending.confidence))
         return Event("fall", (pending.start_s + pending.down_s) / 2, self.person_id,

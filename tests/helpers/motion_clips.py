@@ -38,9 +38,10 @@ def player_canvas(media: Path) -> np.ndarray:
     return canvas
 
 
-def tipped(canvas: np.ndarray, degrees: float) -> np.ndarray:
-    """The canvas rotated clockwise about the feet (he falls to the right)."""
-    m = cv2.getRotationMatrix2D(FEET, -degrees, 1.0)
+def tipped(canvas: np.ndarray, degrees: float, feet: tuple[float, float] = FEET) -> np.ndarray:
+    """The canvas rotated clockwise about the feet (he falls to the right;
+    negative degrees: to the left)."""
+    m = cv2.getRotationMatrix2D(feet, -degrees, 1.0)
     return cv2.warpAffine(canvas, m, CANVAS, flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
 
