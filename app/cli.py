@@ -1,4 +1,4 @@
-"""Command line: `posecloak convert|info|model|gui`; no arguments opens the app.
+"""Command line: `posecloak convert|analyze|info|model|gui`; no arguments opens the app.
 
 Errors are one line on stderr and a non-zero exit: 1 when a file failed,
 2 for bad usage, 130 when interrupted.
@@ -93,6 +93,14 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
                    help="never download anything (also POSECLOAK_OFFLINE=1)")
 
 
+def _add_analysis_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("analysis")
+    g.add_argument("--cutoff", type=_float_range(0.1, 100), default=6.0, metavar="HZ",
+                   help="low-pass cutoff of the joint angles (zero-lag Butterworth, default 6)")
+    g.add_argument("--title", default="", help="title of the report (it names no file unless "
+                   "you put the name here)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="posecloak", description="Turn video of people into skeleton-only video. "
@@ -126,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "people)")
     audio.add_argument("--no-audio", action="store_true",
                        help="leave the audio out (the default; accepted for old scripts)")
+    c.add_argument("--report", action="store_true",
+                   help="also write the motion analysis beside the output: NAME_report.html, "
+                   "NAME_angles.csv, NAME_events.csv")
     c.add_argument("--jobs", type=int, default=0,
                    help="pose workers on separate chunks (default: one per CPU core)")
     c.add_argument("--overwrite", action="store_true", help="replace existing outputs")
@@ -133,6 +144,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_style_options(c)
     _add_people_options(c)
     _add_model_options(c)
+    _add_analysis_options(c)
+
+    a = sub.add_parser("analyze", help="motion analysis of videos or keypoint JSON files: "
+                       "joint angles, activity, falls, as an HTML report and CSVs")
+    a.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="videos (analysed with the pose model) or keypoint .json files")
+    a.add_argument("--out-dir", type=Path, help="folder for the outputs (default: ./output for "
+                   "videos, beside a keypoint file)")
+    a.add_argument("--jobs", type=int, default=0, help="pose workers (default: one per CPU core)")
+    a.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    a.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    a.set_defaults(background="black", fit="fit", bg_loop=True, no_audio=True, format=None,
+                   keypoints=[], output=None, report=True)
+    _add_analysis_options(a)
+    _add_style_options(a)
+    _add_people_options(a)
+    _add_model_options(a)
 
     i = sub.add_parser("info", help="show what the app sees in a file")
     i.add_argument("files", nargs="+", type=Path)
@@ -193,8 +221,10 @@ def settings_from_args(args: argparse.Namespace):
                            only_largest=args.only_largest, tiles=args.tiles,
                            interpolate_gaps=max(0, args.interpolate_gaps),
                            min_confidence=style.min_confidence)
+    from app.analysis.analysis import AnalysisSettings
+    analysis = AnalysisSettings(cutoff_hz=args.cutoff, title=args.title)
     return ConvertSettings(style=style, background=background, pose=pose, people=people,
-                           keep_audio=args.keep_audio, jobs=args.jobs)
+                           keep_audio=args.keep_audio, jobs=args.jobs, analysis=analysis)
 
 
 def expand_inputs(items: list[str]) -> tuple[list[Path], list[str]]:
@@ -231,6 +261,7 @@ def expand_inputs(items: list[str]) -> tuple[list[Path], list[str]]:
 
 
 def plan_jobs(args: argparse.Namespace, inputs: list[Path], settings):
+    from app.core.analysis_files import ReportPaths
     from app.core.pipeline import ConvertJob, default_output_for
     auto_formats = [k.lower() for k in args.keypoints if k.lower() in ("json", "csv")]
     explicit = [Path(k) for k in args.keypoints if k.lower() not in ("json", "csv")]
@@ -251,8 +282,10 @@ def plan_jobs(args: argparse.Namespace, inputs: list[Path], settings):
     for src in inputs:
         out = args.output or default_output_for(src, out_dir, "." + (args.format or "mp4"))
         keypoints = tuple(explicit) + tuple(out.with_suffix("." + f) for f in auto_formats)
-        jobs.append(ConvertJob(src, out, settings, keypoints, args.overwrite))
+        report = ReportPaths.for_video(out) if args.report else None
+        jobs.append(ConvertJob(src, out, settings, keypoints, args.overwrite, report))
     return jobs
+
 
 
 # --------------------------------------------------------------------------
@@ -307,9 +340,78 @@ def cmd_convert(args: argparse.Namespace) -> int:
               f"{result.fps:.1f} fps" + "".join(f", {e}" for e in extras) + ")")
         for k in result.keypoints:
             print(f"  keypoints -> {k}")
+        if job.report is not None:
+            print(f"  report -> {job.report.html}")
     if len(jobs) > 1 or problems:
         total = len(jobs) + len(problems)
         print(f"Converted {done} of {total}; {total - done} failed.", file=sys.stderr)
+    return EXIT_FAILED if failed or problems else 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Videos go through the conversion's pose path (no video is written);
+    keypoint files are read back. Each input gives NAME_report.html,
+    NAME_angles.csv and NAME_events.csv, all or nothing."""
+    from contextlib import ExitStack
+
+    from app.cli_progress import ProgressBar
+    from app.core.analysis_files import (ReportPaths, analyze_keypoint_file,
+                                         open_report_outputs, write_report_files)
+    from app.core.pipeline import ConvertJob, convert, describe_error
+
+    inputs, problems = expand_inputs(args.inputs)
+    for message in problems:
+        print(f"posecloak: error: {message}", file=sys.stderr)
+    if not inputs:
+        return EXIT_FAILED
+    settings = settings_from_args(args)
+    if args.out_dir is not None:
+        try:
+            args.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PoseCloakError(f"{args.out_dir}: cannot create the output folder "
+                                 f"({exc.strerror}).") from None
+    model = None
+    failed = 0
+    for n, src in enumerate(inputs, 1):
+        is_keypoints = src.suffix.lower() == ".json"
+        folder = args.out_dir or (src.parent if is_keypoints else Path("output"))
+        paths = ReportPaths.beside(folder, src.stem)
+        label = f"[{n}/{len(inputs)}] {src.name}" if len(inputs) > 1 else src.name
+        bar = ProgressBar(label, sys.stderr, enabled=not args.quiet and not is_keypoints)
+        try:
+            if not src.is_file():
+                raise PoseCloakError(f"{src}: no such file.")
+            if src.resolve() in {p.resolve() for p in paths.paths()}:
+                raise PoseCloakError(f"{src.name}: the report would overwrite the input.")
+            if is_keypoints:
+                with ExitStack() as stack:
+                    temps = open_report_outputs(stack, paths, args.overwrite)
+                    analysis = analyze_keypoint_file(src, settings.analysis)
+                    write_report_files(temps, analysis)
+            else:
+                folder.mkdir(parents=True, exist_ok=True)
+                model = model or _model_path(args)
+                job = ConvertJob(src, paths.html, settings, (), args.overwrite, paths, video=False)
+                result = convert(job, model, progress=bar.update)
+                bar.finish(result)
+                analysis = result.analysis
+        except KeyboardInterrupt:
+            bar.finish(None)
+            print("posecloak: interrupted; the unfinished outputs were removed.", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+            bar.finish(None)
+            failed += 1
+            print(f"posecloak: error: {describe_error(exc)}", file=sys.stderr)
+            continue
+        falls = sum(e.kind == "fall" for e in analysis.events)
+        print(f"{src.name} -> {paths.html} ({len(analysis.people)} people, {falls} falls)")
+        print(f"  angles -> {paths.angles}\n  events -> {paths.events}")
+    if len(inputs) > 1 or problems:
+        total = len(inputs) + len(problems)
+        print(f"Analysed {total - failed - len(problems)} of {total}; "
+              f"{failed + len(problems)} failed.", file=sys.stderr)
     return EXIT_FAILED if failed or problems else 0
 
 
@@ -362,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "convert":
             return cmd_convert(args)
+        if args.command == "analyze":
+            return cmd_analyze(args)
         if args.command == "info":
             return cmd_info(args)
         if args.command == "model":

@@ -89,8 +89,12 @@ def test_keypoint_json_and_csv_agree_with_video(carphone_out):
     import csv
     result, _, kp_json, kp_csv = carphone_out
     data = json.loads(kp_json.read_text())
-    assert data["schema"] == "posecloak-keypoints" and data["version"] == 1
+    assert data["schema"] == "posecloak-keypoints" and data["version"] == 2
     assert len(data["frames"]) == result.frames
+    # Version 2: the motion analysis after the frames (carphone: chest up only).
+    analysis = data["analysis"]
+    assert analysis["settings"]["cutoff_hz"] == 6.0 and analysis["events"] == []
+    assert {s["state"] for p in analysis["people"] for s in p["activity"]} <= {"unknown"}
     assert data["video"]["width"] == 176 and data["video"]["height"] == 144
     assert all(len(f["people"]) <= 4 for f in data["frames"])
     people_frames = [f for f in data["frames"] if f["people"]]

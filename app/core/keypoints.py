@@ -1,10 +1,13 @@
 """Keypoint export: streaming JSON and CSV writers with a versioned schema.
 
-Schema "posecloak-keypoints" version 1 (documented in the README):
+Schema "posecloak-keypoints" version 2 (documented in the README):
 JSON: {"schema", "version", "generator", "video": {width, height, fps,
 frame_count}, "landmark_names", "frames": [{"index", "time_s", "people":
 [{"id", "landmarks": [{"name", "x", "y", "x_norm", "y_norm", "z",
-"visibility", "presence", "valid"}]}]}]}
+"visibility", "presence", "valid"}]}]}], "analysis": {...} | null}
+Version 2 adds "analysis" (app/analysis: angles, activity, events), written
+after the frames when the file is closed, so frames still stream; version 1
+files (no "analysis") are still read.
 CSV: one row per landmark with the columns in CSV_COLUMNS.
 x, y are pixels of the source picture (display orientation); a landmark
 below the confidence threshold is kept with valid = false; face landmarks
@@ -28,7 +31,8 @@ from app.core.landmarks import FACE_LANDMARKS, LANDMARK_NAMES, NUM_LANDMARKS
 from app.core.types import PoseFrame
 
 SCHEMA = "posecloak-keypoints"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 CSV_COLUMNS = ("frame", "time_s", "person_id", "landmark_index", "landmark", "x", "y",
                "x_norm", "y_norm", "z", "visibility", "presence", "valid")
 KEYPOINT_SUFFIXES = (".json", ".csv")
@@ -45,7 +49,7 @@ def _num(v: float) -> float | None:
 
 class KeypointWriter(Protocol):
     def write(self, pose: PoseFrame, valid: np.ndarray) -> None: ...
-    def close(self) -> None: ...
+    def close(self, analysis: dict | None = None) -> None: ...
 
 
 class JsonKeypointWriter:
@@ -80,8 +84,10 @@ class JsonKeypointWriter:
         self._out.write(("" if self._first else ",\n") + json.dumps(frame, separators=(",", ":")))
         self._first = False
 
-    def close(self) -> None:
-        self._out.write("\n]}\n")
+    def close(self, analysis: dict | None = None) -> None:
+        """Ends the file; `analysis` (JSON-safe) goes after the frames."""
+        self._out.write("\n],\"analysis\":" + json.dumps(analysis, separators=(",", ":"),
+                                                          allow_nan=False) + "}\n")
 
 
 class CsvKeypointWriter:
@@ -101,8 +107,8 @@ class CsvKeypointWriter:
                                     _num(lm[i, 1]), _num(lm[i, 2]), _num(lm[i, 3]),
                                     _num(lm[i, 4]), int(bool(valid[p, i]))))
 
-    def close(self) -> None:
-        pass
+    def close(self, analysis: dict | None = None) -> None:
+        pass  # the CSV holds landmarks only; the analysis has its own CSVs
 
 
 def open_keypoint_writer(path: Path, stream: IO[str], **meta) -> KeypointWriter:
@@ -119,8 +125,11 @@ def read_keypoints(path: Path) -> dict:
     """Loads a keypoint JSON file (the format this module writes)."""
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
-    if data.get("schema") != SCHEMA:
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise ValueError(f"{path.name} is not a PoseCloak keypoint file")
+    if data.get("version") not in READABLE_VERSIONS:
+        raise ValueError(f"{path.name}: keypoint schema version {data.get('version')} is newer "
+                         "than this PoseCloak reads; update PoseCloak.")
     return data
 
 

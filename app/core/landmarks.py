@@ -1,4 +1,5 @@
-"""BlazePose 33-landmark topology as data: names, edges, body sides, face."""
+"""BlazePose 33-landmark topology as data: names, edges, body sides, face.
+(Joint angles and their conventions: app/analysis/angles.py.)"""
 
 from __future__ import annotations
 
@@ -78,18 +79,3 @@ def edge_side(edge: tuple[int, int]) -> Side:
     a, b = (landmark_side(i) for i in edge)
     return a if a == b else Side.CENTER
 
-
-# Joint angles for the plots: (name, (a, vertex, b)).
-JOINT_ANGLES: tuple[tuple[str, tuple[int, int, int]], ...] = tuple(
-    (label, (INDEX[a], INDEX[v], INDEX[b]))
-    for label, (a, v, b) in (
-        ("left knee", ("left_hip", "left_knee", "left_ankle")),
-        ("right knee", ("right_hip", "right_knee", "right_ankle")),
-        ("left elbow", ("left_shoulder", "left_elbow", "left_wrist")),
-        ("right elbow", ("right_shoulder", "right_elbow", "right_wrist")),
-        ("left hip", ("left_shoulder", "left_hip", "left_knee")),
-        ("right hip", ("right_shoulder", "right_hip", "right_knee")),
-        ("left shoulder", ("left_elbow", "left_shoulder", "left_hip")),
-        ("right shoulder", ("right_elbow", "right_shoulder", "right_hip")),
-    )
-)

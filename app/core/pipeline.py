@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from app.analysis.analysis import AnalysisAccumulator, AnalysisSettings
+from app.core.analysis_files import ReportPaths, open_report_outputs, write_report_files
 from app.core.chunked_pose import ChunkedPose, plan_chunks
 from app.core.background import BackgroundSpec, background_still, open_background
 from app.core.errors import Cancelled, InputError, OutputError, PoseCloakError
@@ -46,6 +48,7 @@ class ConvertSettings:
     people: PeopleOptions = field(default_factory=PeopleOptions)
     keep_audio: bool = False  # voices identify people: audio only on request
     jobs: int = 0  # pose workers; 0 = one per CPU core
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)  # report, JSON
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,13 @@ class ConvertJob:
     settings: ConvertSettings = field(default_factory=ConvertSettings)
     keypoints: tuple[Path, ...] = ()
     overwrite: bool = False
+    report: ReportPaths | None = None  # the analysis report and its CSVs
+    video: bool = True  # False: pose and analysis only, no video (`posecloak analyze`)
+
+    def outputs(self) -> list[Path]:
+        """Every file the job writes."""
+        return ([self.output] if self.video else []) + [*self.keypoints, *(
+            self.report.paths() if self.report else ())]
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,7 @@ class ConvertResult:
     audio: bool
     jobs: int
     video_end_s: float = 0.0  # where the last converted frame ends
+    analysis: object = None  # app.analysis.analysis.Analysis, when one was made
 
     @property
     def fps(self) -> float:
@@ -135,7 +146,7 @@ def default_output_for(source: Path, out_dir: Path, video_suffix: str = ".mp4") 
 def validate_job(job: ConvertJob) -> None:
     """Refuses jobs that would overwrite their input or write nonsense."""
     src, out = Path(job.source), Path(job.output)
-    paths = [out, *job.keypoints]
+    paths = job.outputs()
     for p in paths:
         same = p.resolve() == src.resolve()
         if not same and p.exists() and src.exists():
@@ -146,12 +157,12 @@ def validate_job(job: ConvertJob) -> None:
         if same:
             raise OutputError(f"{p.name}: the output would overwrite the input; choose another name.")
     if len({p.resolve() for p in paths}) != len(paths):
-        raise OutputError("the video and keypoint outputs must be different files.")
+        raise OutputError("the video, keypoint and report outputs must be different files.")
     for k in job.keypoints:
         if k.suffix.lower() not in KEYPOINT_SUFFIXES:
             raise OutputError(f"{k.name}: keypoints must be saved as .json or .csv.")
     from app.media.formats import is_image_path
-    if not is_image_path(src):
+    if job.video and not is_image_path(src):
         from app.media.encoder import output_format_for
         if output_format_for(out).alpha and job.settings.background.path is not None:
             raise OutputError(f"{out.name}: a transparent .webm has no background; leave the "
@@ -203,6 +214,27 @@ def _open_keypoint_outputs(stack: ExitStack, job: ConvertJob, meta: dict) -> lis
     return writers
 
 
+def _open_analysis(stack: ExitStack, job: ConvertJob,
+                   fps: float) -> tuple[ReportPaths | None, AnalysisAccumulator | None]:
+    """The report's temporary files (if asked) and an accumulator fed with
+    every emitted frame, when a report or a keypoint JSON (whose "analysis"
+    it fills) is written."""
+    report = open_report_outputs(stack, job.report, job.overwrite) if job.report else None
+    wanted = report is not None or any(k.suffix.lower() == ".json" for k in job.keypoints)
+    return report, AnalysisAccumulator(job.settings.analysis, fps) if wanted else None
+
+
+def _finish_analysis(writers: list, analysis: AnalysisAccumulator | None,
+                     report: ReportPaths | None):
+    result = analysis.finish() if analysis is not None else None
+    data = result.to_json() if result is not None else None
+    for w in writers:
+        w.close(data)
+    if report is not None:
+        write_report_files(report, result)
+    return result
+
+
 def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | None,
                    cancel: threading.Event, on_frame: FrameFn | None) -> ConvertResult:
     from app.media.encoder import VideoEncoder, even, output_format_for
@@ -236,27 +268,34 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                           lambda: make_pose_estimator(model_path, settings.pose, settings.people,
                                                       video=True), stop)
     with ExitStack() as stack:
-        tmp = stack.enter_context(atomic_output(job.output, overwrite=job.overwrite))
-        background = open_background(settings.background, out_w, out_h)
-        stack.callback(background.close)
+        encoder = canvas = None
+        if job.video:
+            tmp = stack.enter_context(atomic_output(job.output, overwrite=job.overwrite))
+            background = open_background(settings.background, out_w, out_h)
+            stack.callback(background.close)
         writers = _open_keypoint_outputs(stack, job, dict(
             width=info.width, height=info.height, fps=float(info.fps or 0),
             frame_count=info.frame_count, include_face=settings.style.show_face))
-        fmt = output_format_for(job.output)
-        encoder = VideoEncoder(tmp, out_w, out_h, time_base=info.time_base, fps=info.fps,
-                               audio_source=job.source if settings.keep_audio and info.has_audio else None,
-                               fmt=fmt)
+        report_tmp, analysis = _open_analysis(stack, job, float(info.fps or 0))
+        if job.video:
+            fmt = output_format_for(job.output)
+            encoder = VideoEncoder(tmp, out_w, out_h, time_base=info.time_base, fps=info.fps,
+                                   audio_source=job.source if settings.keep_audio and info.has_audio else None,
+                                   fmt=fmt)
 
         def emit(pose: PoseFrame) -> None:
-            nonlocal frames, max_people, last_time
+            nonlocal frames, max_people, last_time, canvas
             valid = visible_mask(pose, settings.style)  # drawn = exported as valid
-            if fmt.alpha:
-                canvas = renderer.render_rgba(out_w, out_h, pose, valid)
-            else:
-                canvas = renderer.render(background.frame_at(pose.time_s), pose, valid)
-            encoder.write(canvas, pose.pts)
+            if encoder is not None:
+                if fmt.alpha:
+                    canvas = renderer.render_rgba(out_w, out_h, pose, valid)
+                else:
+                    canvas = renderer.render(background.frame_at(pose.time_s), pose, valid)
+                encoder.write(canvas, pose.pts)
             for w in writers:
                 w.write(pose, valid)
+            if analysis is not None:
+                analysis.add(pose, valid)
             frames += 1
             last_time = pose.time_s
             max_people = max(max_people, pose.people)
@@ -280,11 +319,12 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                 raise Cancelled()
             if frames == 0:
                 raise InputError(f"{job.source.name}: no video frame could be decoded.")
-            encoder.close()
-            for w in writers:
-                w.close()
+            if encoder is not None:
+                encoder.close()
+            analyzed = _finish_analysis(writers, analysis, report_tmp)
         except BaseException:
-            encoder.abort()
+            if encoder is not None:
+                encoder.abort()
             raise
         finally:
             stop.set()
@@ -293,7 +333,7 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
     report(Progress(frames, frames, elapsed), force=True)
     return ConvertResult(job.source, job.output, job.keypoints, frames, info.duration_s, elapsed,
                          max_people, corrupt, bool(settings.keep_audio and info.has_audio),
-                         used_jobs, last_time + frame_step)
+                         used_jobs, last_time + frame_step, analyzed)
 
 
 def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -> ConvertResult:
@@ -316,14 +356,18 @@ def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -
     with ExitStack() as stack:
         writers = _open_keypoint_outputs(stack, job, dict(
             width=w, height=h, fps=0.0, frame_count=1, include_face=settings.style.show_face))
+        report_tmp, analysis = _open_analysis(stack, job, 0.0)
         valid = visible_mask(pose, settings.style)
         for writer in writers:
             writer.write(pose, valid)
-            writer.close()
-        with atomic_output(job.output, overwrite=job.overwrite) as tmp:
-            tmp.write_bytes(data)
+        if analysis is not None:
+            analysis.add(pose, valid)
+        analyzed = _finish_analysis(writers, analysis, report_tmp)
+        if job.video:
+            with atomic_output(job.output, overwrite=job.overwrite) as tmp:
+                tmp.write_bytes(data)
     return ConvertResult(job.source, job.output, job.keypoints, 1, 0.0,
-                         time.monotonic() - started, pose.people, 0, False, 1)
+                         time.monotonic() - started, pose.people, 0, False, 1, analysis=analyzed)
 
 
 def describe_error(exc: BaseException) -> str:

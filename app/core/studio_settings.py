@@ -42,6 +42,7 @@ class StudioSettings:
     keep_audio: bool = False  # voices identify people: off unless ticked
     transparent: bool = False  # export a see-through WebM layer instead of an MP4
     record_keypoints: bool = False
+    report: bool = False  # write the analysis report (HTML, angles and events CSV) too
     output_dir: str = ""  # "" = the default folder
     offline: bool = False
     theme: str = "system"  # system, light or dark

@@ -10,11 +10,13 @@ replaces one the GUI has not taken yet, and only an empty mailbox raises
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from app.analysis.events import Event, LiveFallMonitor
 from app.core.live import LiveProcessor, LiveResult, LiveSettings, RateMeter
 from app.core.live_recorder import LiveRecorder, RecordRequest
 from app.core.pipeline import describe_error
@@ -36,8 +38,24 @@ class LiveFrame:
     position_s: float  # time of the frame in the source (files)
 
 
+@dataclass(frozen=True)
+class FallAlert:
+    """A confirmed fall in the live session: the event (session time) and
+    the wall-clock time it happened."""
+
+    event: Event
+    clock: str  # local time of the fall, HH:MM:SS
+
+    @property
+    def text(self) -> str:
+        return (f"Fall detected: person #{self.event.person_id} at {self.clock} "
+                f"({self.event.time_s:.1f} s into the session, confidence "
+                f"{self.event.confidence:.2f})")
+
+
 class CaptureWorker(QObject):
     opened = Signal(object)  # SourceInfo
+    fall_detected = Signal(object)  # FallAlert (never dropped, unlike frames)
     frame_ready = Signal()  # the newest LiveFrame waits in take_latest()
     source_lost = Signal(str)
     source_back = Signal()
@@ -115,6 +133,7 @@ class CaptureWorker(QObject):
         lost = False
         last: LiveResult | None = None
         last_time = None
+        falls = LiveFallMonitor()
         while not self._stop.is_set():
             restyled = self._take_settings(processor)
             self._take_record_command(info)
@@ -144,7 +163,18 @@ class CaptureWorker(QObject):
             capture.add(getattr(self.source, "frames_seen", processed))
             inference.add(processed)
             self._record(last)
+            for event in falls.update(last.pose):
+                self._alert(event, last.session_s)
             self._publish(LiveFrame(last, info, capture.rate, inference.rate, frame.time_s))
+
+    def _alert(self, event: Event, now_s: float) -> None:
+        """A fall is confirmed HOLD_S after it happened: its clock time is
+        that long before now."""
+        clock = time.strftime("%H:%M:%S", time.localtime(time.time() - (now_s - event.time_s)))
+        alert = FallAlert(event, clock)
+        if self._recorder is not None:
+            self._recorder.log_alert(event)
+        self.fall_detected.emit(alert)
 
     def _take_settings(self, processor: LiveProcessor) -> bool:
         with self._lock:

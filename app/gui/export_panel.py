@@ -45,11 +45,15 @@ class ExportPanel(SettingsPanel):
                                  "movement only.")
         self.audio_note.setObjectName("Muted")
         self.audio_note.setWordWrap(True)
+        self.report = QCheckBox("Analysis report (HTML, angles and events CSV)")
+        self.report.setToolTip("Write NAME_report.html, NAME_angles.csv and NAME_events.csv "
+                               "beside each video: joint angles, activity, falls")
         self.record_keypoints = QCheckBox("Record keypoints with live recordings")
         self.transparent = QCheckBox("Transparent skeleton (WebM for video editors)")
         self.transparent.setToolTip("Export a see-through VP9 WebM layer with no background, "
                                     "to lay over other footage in an editor")
-        for box_widget in (self.json, self.csv, self.audio, self.audio_note, self.transparent,
+        for box_widget in (self.json, self.csv, self.report, self.audio, self.audio_note,
+                           self.transparent,
                            self.record_keypoints):
             form.addRow(box_widget)
         layout.addWidget(box)
@@ -67,6 +71,7 @@ class ExportPanel(SettingsPanel):
         self.json.toggled.connect(lambda _on: self._keypoints())
         self.csv.toggled.connect(lambda _on: self._keypoints())
         self.audio.toggled.connect(lambda on: self._edit(keep_audio=on))
+        self.report.toggled.connect(lambda on: self._edit(report=on))
         self.record_keypoints.toggled.connect(lambda on: self._edit(record_keypoints=on))
         self.transparent.toggled.connect(lambda on: self._edit(transparent=on))
         self.offline.toggled.connect(lambda on: self._edit(offline=on))
@@ -76,6 +81,7 @@ class ExportPanel(SettingsPanel):
         self.json.setChecked("json" in settings.keypoints)
         self.csv.setChecked("csv" in settings.keypoints)
         self.audio.setChecked(settings.keep_audio)
+        self.report.setChecked(settings.report)
         self.record_keypoints.setChecked(settings.record_keypoints)
         self.transparent.setChecked(settings.transparent)
         self.offline.setChecked(settings.offline)

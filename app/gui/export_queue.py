@@ -19,6 +19,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QThrea
 from app.core.pipeline import ConvertJob, ConvertResult, ConvertSettings, Progress, convert, \
     default_output_for, describe_error
 from app.cli_progress import format_duration
+from app.core.analysis_files import ReportPaths
 from app.core.errors import Cancelled
 
 
@@ -217,11 +218,14 @@ class ExportController(QObject):
             self._start(row_id)
 
     def add(self, source: Path, settings: ConvertSettings, out_dir: Path,
-            keypoint_formats: tuple[str, ...] = (), video_suffix: str = ".mp4") -> int:
+            keypoint_formats: tuple[str, ...] = (), video_suffix: str = ".mp4",
+            report: bool = False) -> int:
         row_id = next(self._ids)
         output = self._unique_output(default_output_for(Path(source), out_dir, video_suffix))
         keypoints = tuple(output.with_suffix("." + f) for f in keypoint_formats)
-        job = ConvertJob(Path(source), output, settings, keypoints, overwrite=False)
+        reports = ReportPaths.for_video(output) if report else None
+        job = ConvertJob(Path(source), output, settings, keypoints, overwrite=False,
+                         report=reports)
         self.model.add(QueueRow(row_id, job))
         self._cancels[row_id] = threading.Event()
         if self._model_path is None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from app.core.live import LiveSettings, person_at
 from app.core.live_recorder import RecordRequest
 from app.core.types import PoseFrame
+from app.gui.alert_banner import FallBanner
 from app.gui.capture_worker import CaptureWorker, LiveFrame
 from app.gui.live_session import LiveSession
 from app.gui.preview import PreviewPanel
@@ -40,10 +41,12 @@ class LivePanel(QWidget):
         super().__init__(parent)
         self.source_bar = SourceBar()
         self.preview = PreviewPanel()
+        self.fall_banner = FallBanner()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
         layout.addWidget(self.source_bar)
+        layout.addWidget(self.fall_banner)
         layout.addWidget(self.preview, 1)
 
         self.session = LiveSession(self)
@@ -55,6 +58,7 @@ class LivePanel(QWidget):
         self._latest: LiveFrame | None = None
         self._info: SourceInfo | None = None
         self._source: FrameSource | None = None
+        self._pending_play: tuple[Path, float] | None = None  # play_file_at after a stop
 
         self.source_bar.start_requested.connect(self.start_selected)
         self.source_bar.stop_requested.connect(self.stop)
@@ -109,6 +113,7 @@ class LivePanel(QWidget):
                             "Export tab for details.")
             return False
         self._source = source
+        self.fall_banner.clear()
         self.session.start(source, self.model_path, self.settings, self._connect_worker)
         self.preview.skeleton.set_overlay("Starting\u2026")
         self.message.emit(f"Starting {source.name}\u2026")
@@ -123,6 +128,7 @@ class LivePanel(QWidget):
         worker.recording_stopped.connect(self._on_recording_stopped)
         worker.recording_failed.connect(self._on_recording_failed)
         worker.failed.connect(self._on_worker_failed)
+        worker.fall_detected.connect(self._on_fall)
 
     def stop(self) -> None:
         self.session.stop()
@@ -145,6 +151,8 @@ class LivePanel(QWidget):
             self.preview.raw.set_image(None)
             self.status_changed.emit("No live source", "", "", "", "")
         self.running_changed.emit(running)
+        if not running:
+            self._start_pending()
 
     def _on_opened(self, info: SourceInfo) -> None:
         self._info = info
@@ -175,6 +183,33 @@ class LivePanel(QWidget):
     def _on_source_back(self) -> None:
         self.preview.skeleton.set_overlay("")
         self.message.emit("The live source is back.")
+
+    def _on_fall(self, alert) -> None:
+        self.fall_banner.show_alert(alert)
+        self.message.emit(alert.text)
+
+    def play_file_at(self, path: Path, seconds: float) -> None:
+        """Shows `path` in the preview at `seconds` (an event's time): seeks
+        when that file is already playing, else (re)starts the preview on it."""
+        source = self._source
+        if self.running and isinstance(source, FileSource) and source.path == Path(path):
+            source.seek(seconds)
+            return
+        self._pending_play = (Path(path), seconds)
+        if self.running:
+            self.stop()  # started again once the old session has ended
+        else:
+            self._start_pending()
+
+    def _start_pending(self) -> None:
+        pending, self._pending_play = self._pending_play, None
+        if pending is None:
+            return
+        path, seconds = pending
+        self.source_bar.set_file(path)
+        source = FileSource(path)
+        source.seek(seconds)
+        self.start(source)
 
     def _on_worker_failed(self, message: str) -> None:
         self.error.emit("The live preview stopped", message)

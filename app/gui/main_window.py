@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.exports = ExportController(self)
         self.queue = QueueView(self.exports)
         self._plots = None  # built just after the window shows (pyqtgraph loads slowly)
+        self._analysis_view = None  # built on first use, likewise
         self.style_panel = StylePanel(self.settings)
         self.background_panel = BackgroundPanel(self.settings)
         self.people_panel = PeoplePanel(self.settings)
@@ -130,6 +131,8 @@ class MainWindow(QMainWindow):
         self.bottom_tabs.addTab(self.queue, "Queue")
         self._plots_placeholder = QWidget()
         self.bottom_tabs.addTab(self._plots_placeholder, "Plots")
+        self._analysis_placeholder = QWidget()
+        self.bottom_tabs.addTab(self._analysis_placeholder, "Analysis")
         QTimer.singleShot(0, lambda: self.plots)
 
         self.top_split = QSplitter(Qt.Orientation.Horizontal)
@@ -193,6 +196,8 @@ class MainWindow(QMainWindow):
                          lambda i=i: self.side_tabs.setCurrentIndex(i))
         self._action(view, "Queue", "Ctrl+5", lambda: self.bottom_tabs.setCurrentIndex(0))
         self._action(view, "Plots", "Ctrl+6", lambda: self.bottom_tabs.setCurrentIndex(1))
+        self._action(view, "Analysis", "Ctrl+7",
+                     lambda: self.bottom_tabs.setCurrentWidget(self.analysis_view))
         view.addSeparator()
         theme_menu = view.addMenu("&Theme")
         group = QActionGroup(self)
@@ -292,6 +297,23 @@ class MainWindow(QMainWindow):
             self._plots_placeholder.deleteLater()
         return self._plots
 
+    @property
+    def analysis_view(self):
+        """The Analysis tab (app/gui/analysis_view.py), created on first use. GUI thread."""
+        if self._analysis_view is None:
+            from app.gui.analysis_view import AnalysisView
+            self._analysis_view = AnalysisView()
+            self._analysis_view.seek_requested.connect(self.live.play_file_at)
+            if self.theme is not None:
+                self._analysis_view.set_dark(self.theme.dark)
+            index = self.bottom_tabs.indexOf(self._analysis_placeholder)
+            current = self.bottom_tabs.currentIndex()
+            self.bottom_tabs.removeTab(index)
+            self.bottom_tabs.insertTab(index, self._analysis_view, "Analysis")
+            self.bottom_tabs.setCurrentIndex(current)
+            self._analysis_placeholder.deleteLater()
+        return self._analysis_view
+
     def set_theme(self, mode: str) -> None:
         self.apply_changes({"theme": mode})
         if self.theme is not None:
@@ -299,6 +321,8 @@ class MainWindow(QMainWindow):
 
     def _on_theme_changed(self, dark: bool) -> None:
         self.plots.set_dark(dark)
+        if self._analysis_view is not None:
+            self._analysis_view.set_dark(dark)
         colors = self.theme.colors()
         from PySide6.QtGui import QColor
         for canvas in (self.live.preview.skeleton, self.live.preview.raw):
@@ -441,7 +465,7 @@ class MainWindow(QMainWindow):
         ids = []
         for path in media_files_in(paths):
             row_id = self.exports.add(path, settings, folder, self.settings.keypoints,
-                                      self.settings.video_suffix)
+                                      self.settings.video_suffix, self.settings.report)
             ids.append(row_id)
             self._probe_duration(row_id, path)
         if ids:
@@ -466,16 +490,21 @@ class MainWindow(QMainWindow):
 
     def _on_export_finished(self, row_id: int, result) -> None:
         self.statusBar().showMessage(f"Saved {result.output}", 6000)
+        if result.analysis is not None:
+            row = self.exports.model.row(row_id)
+            report = row.job.report.html if row and row.job.report else None
+            self.analysis_view.show_result(result.output.name, result.source, result.analysis,
+                                           report)
         if not self.live.running:
             self.plot_keypoints(result)
 
     def plot_keypoints(self, result) -> None:
-        from app.core.series import series_from_keypoints
+        from app.core.analysis_files import series_of_keypoint_file
         json_files = [k for k in result.keypoints if k.suffix.lower() == ".json"]
         if not json_files:
             return
         path = json_files[0]
-        run_in_pool(lambda: series_from_keypoints(path),
+        run_in_pool(lambda: series_of_keypoint_file(path),
                     lambda data: self._closing or self.plots.show_file(result.output.name, data),
                     lambda message: self.statusBar().showMessage(message, 6000))
 

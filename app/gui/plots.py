@@ -1,4 +1,4 @@
-"""Scrolling plots (pyqtgraph): chosen joint angles, mean landmark confidence
+"""Scrolling plots (pyqtgraph): chosen joint angles (app/analysis/angles.py), mean landmark confidence
 and throughput, for the live source or a finished conversion's keypoints.
 
 Samples are collected per frame (cheap); curves are redrawn on a timer, not
@@ -13,7 +13,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QVBoxLayout, QWidget)
 
-from app.core.series import ANGLE_NAMES, SeriesBuffer, SeriesData
+from app.analysis.angles import ANGLES
+from app.analysis.series import ANGLE_NAMES, SeriesBuffer, SeriesData
 from app.core.types import PoseFrame
 from app.gui.widgets import swatch_icon
 
@@ -21,7 +22,7 @@ REDRAW_MS = 200
 LIVE_WINDOW_S = 20.0
 DEFAULT_ANGLES = ("left knee", "right knee", "left elbow", "right elbow")
 _CURVE_COLORS = ("#00e5ff", "#ff8c00", "#2fbf71", "#e5484d", "#b388ff", "#f1c40f",
-                 "#56b4e9", "#cc79a7")
+                 "#56b4e9", "#cc79a7", "#8ce99a", "#ffa8a8", "#c9ced6")  # one per angle
 
 
 def _rgb(hex_color: str) -> tuple[int, int, int]:
@@ -44,7 +45,8 @@ class PlotsPanel(QWidget):
         self.joints.setMaximumWidth(170)
         for i, name in enumerate(ANGLE_NAMES):
             # The swatch is the curve's colour: the list doubles as the legend.
-            item = QListWidgetItem(swatch_icon(_rgb(_CURVE_COLORS[i]), 12), name.capitalize())
+            item = QListWidgetItem(swatch_icon(_rgb(_CURVE_COLORS[i]), 12),
+                                   ANGLES[i].label.capitalize())
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if name in DEFAULT_ANGLES
                                else Qt.CheckState.Unchecked)

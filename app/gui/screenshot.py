@@ -1,7 +1,7 @@
 """Renders the main window with a live preview frame to a PNG.
 
     python -m app.gui.screenshot OUT.png [--source VIDEO] [--convert FILE ...]
-                                 [--theme dark|light] [--tab queue|plots]
+                                 [--theme dark|light] [--tab queue|plots|analysis]
 
 Runs on any Qt platform (offscreen or Xvfb); uses a throw-away settings file,
 so the user's settings are never touched.
@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--convert", type=Path, nargs="*", default=None,
                         help="files to put in the queue (default: the source)")
     parser.add_argument("--theme", choices=("system", "dark", "light"), default="dark")
-    parser.add_argument("--tab", choices=("queue", "plots"), default="queue")
+    parser.add_argument("--tab", choices=("queue", "plots", "analysis"), default="queue",
+                        help="analysis: waits for the queued files to finish and shows the "
+                        "last one's analysis")
     parser.add_argument("--raw", action="store_true", help="show the raw picture beside")
     parser.add_argument("--size", default="1360x860")
     parser.add_argument("--seconds", type=float, default=6.0, help="live time before the shot")
@@ -77,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
         _wait(app, lambda: window.live.frames_shown > 0, 60)
         end = time.monotonic() + args.seconds
         _wait(app, lambda: time.monotonic() > end, args.seconds + 1)
-        window.bottom_tabs.setCurrentIndex(1 if args.tab == "plots" else 0)
+        if args.tab == "analysis":
+            _wait(app, lambda: all(r.status.finished for r in window.exports.model.rows()), 300)
+            window.bottom_tabs.setCurrentWidget(window.analysis_view)
+        else:
+            window.bottom_tabs.setCurrentIndex(1 if args.tab == "plots" else 0)
         window.plots.redraw()
         _wait(app, lambda: False, 0.3)
         ok = window.grab().save(str(args.output))

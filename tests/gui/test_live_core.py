@@ -12,7 +12,8 @@ import pytest
 
 from app.core.background import BackgroundSpec, FitMode
 from app.core.live import RateMeter, person_at
-from app.core.series import ANGLE_NAMES, SeriesBuffer, series_from_keypoints
+from app.analysis.series import ANGLE_NAMES, SeriesBuffer
+from app.core.analysis_files import series_of_keypoint_file
 from app.core.studio_settings import StudioSettings, from_dict, to_dict
 from app.core.style import RenderStyle
 from app.core.types import PoseFrame
@@ -131,7 +132,7 @@ def test_angles_and_series_from_keypoints(tmp_path):
         for i in range(2):
             writer.write(PoseFrame(i, i / 25, 100, 100, lm, (0,)), valid)
         writer.close()
-    series = series_from_keypoints(path)
+    series = series_of_keypoint_file(path)
     assert len(series) == 2 and list(series.times) == [0.0, 0.04]
     assert series.angles[0, ANGLE_NAMES.index("left knee")] == pytest.approx(90.0, abs=0.01)
     assert np.isnan(series.angles[0, ANGLE_NAMES.index("right knee")])  # invalid point

@@ -2,23 +2,21 @@
 
 Qt-free. `SeriesBuffer` is a fixed-size ring of samples fed from one thread
 (the GUI thread for the live source); `series_from_keypoints` builds the same
-columns from a finished conversion's keypoint file.
+columns from a finished conversion's loaded keypoint file. The angles are
+angles.py's (one definition for plots, report and CSV), unfiltered here.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from app.core.landmarks import JOINT_ANGLES
+from app.analysis.angles import ANGLE_NAMES, angles_from_xy, masked_pixels
 from app.core.types import PoseFrame
 
-ANGLE_NAMES: tuple[str, ...] = tuple(name for name, _ in JOINT_ANGLES)
 MIN_VISIBILITY = 0.5
-_TRIPLES = np.array([t for _, t in JOINT_ANGLES], dtype=int)  # (angles, 3)
 
 
 def main_person(landmarks: np.ndarray) -> int | None:
@@ -33,31 +31,15 @@ def main_person(landmarks: np.ndarray) -> int | None:
     return int(np.argmax(area))
 
 
-def angles_of(person: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
-    """Degrees at each JOINT_ANGLES vertex for one person (33, >=2) in image
-    coordinates; NaN where a point is invalid."""
-    xy = person[:, :2].astype(np.float64)
-    if valid is not None:
-        xy = np.where(valid[:, None], xy, np.nan)
-    a, v, b = xy[_TRIPLES[:, 0]], xy[_TRIPLES[:, 1]], xy[_TRIPLES[:, 2]]
-    u, w = a - v, b - v
-    with np.errstate(invalid="ignore", divide="ignore"):  # NaN where a point is missing
-        cos = (u * w).sum(axis=1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(w, axis=1))
-        return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
-
-
 def pose_sample(pose: PoseFrame) -> tuple[np.ndarray, float]:
     """(angles of the main person, mean visibility over all people)."""
     row = main_person(pose.landmarks)
     if row is None:
         return np.full(len(ANGLE_NAMES), np.nan), float("nan")
-    # Angles in pixels, so a non-square frame does not bend them.
-    person = pose.landmarks[row].copy()
-    person[:, 0] *= pose.width
-    person[:, 1] *= pose.height
     # Like the keypoint files: a landmark the model barely sees is no angle.
-    angles = angles_of(person, pose.valid[row] & (pose.landmarks[row, :, 3] >= MIN_VISIBILITY))
-    return angles, float(pose.landmarks[:, :, 3].mean())
+    valid = pose.valid[row] & (pose.landmarks[row, :, 3] >= MIN_VISIBILITY)
+    xy = masked_pixels(pose.landmarks[row], valid, pose.width, pose.height)
+    return angles_from_xy(xy), float(pose.landmarks[:, :, 3].mean())
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,23 +87,20 @@ class SeriesBuffer:
                           self._throughput[order])
 
 
-def series_from_keypoints(path: Path) -> SeriesData:
-    """Plot columns for a keypoint JSON file; throughput is the file's frame
-    rate (frames per second of video), since processing speed is not saved."""
-    from app.core.keypoints import keypoints_to_arrays, read_keypoints
-    data = read_keypoints(path)
-    width, height = data["video"]["width"], data["video"]["height"]
-    times, _ids, arrays = keypoints_to_arrays(data)
+def series_from_arrays(times: np.ndarray, arrays, width: int, height: int,
+                       fps: float) -> SeriesData:
+    """Plot columns for a finished conversion, from what
+    `app.core.keypoints.keypoints_to_arrays` reads (invalid points are NaN);
+    throughput is the file's frame rate (frames per second of video), since
+    processing speed is not saved."""
     angles = np.full((len(arrays), len(ANGLE_NAMES)), np.nan)
     confidence = np.full(len(arrays), np.nan)
     for i, lm in enumerate(arrays):
         row = main_person(lm)
         if row is None:
             continue
-        person = lm[row].astype(np.float64)
-        person[:, 0] *= width
-        person[:, 1] *= height
-        angles[i] = angles_of(person)
+        angles[i] = angles_from_xy(masked_pixels(lm[row], np.isfinite(lm[row, :, 0]),
+                                                 width, height))
         confidence[i] = float(np.nanmean(lm[:, :, 3]))
-    fps = np.full(len(arrays), float(data["video"]["fps"]))
-    return SeriesData(times, angles, confidence, fps)
+    return SeriesData(np.asarray(times, float), angles, confidence,
+                      np.full(len(arrays), float(fps)))
