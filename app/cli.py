@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--jobs", type=int, default=0, help="pose workers (default: one per CPU core)")
     a.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    a.set_defaults(background="black", fit="fit", bg_loop=True, no_audio=True, format=None,
+    a.set_defaults(background="black", fit="fit", bg_loop=True, keep_audio=False, format=None,
                    keypoints=[], output=None, report=True)
     _add_analysis_options(a)
     _add_style_options(a)
