@@ -25,25 +25,28 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app.analysis.analysis import AnalysisAccumulator  # noqa: E402
-from app.core.people import PeopleOptions, PeopleProcessor  # noqa: E402
-from app.core.pose import PoseEstimator, PoseOptions  # noqa: E402
-from app.core.types import PoseFrame  # noqa: E402
-from tests.helpers.motion_clips import (CANVAS, FEET, FPS, angle_schedule,  # noqa: E402
-                                        player_canvas, tipped)
+from app.base.settings import DetectionSettings, PeopleSettings
+from app.base.types import PoseFrame  # noqa: E402
+from app.people.processor import PeopleProcessor  # noqa: E402
+from tests.helpers.motion_clips import (  # noqa: E402
+    CANVAS,
+    FEET,
+    FPS,
+    angle_schedule,
+    player_canvas,
+    tipped,
+)
 
 SHARED = ROOT.parent / "shared"
 MODEL = Path(os.environ.get("POSECLOAK_MODEL", SHARED / "models" / "pose_landmarker_full.task"))
 MEDIA = SHARED / "media"
 
 
-def run(frames, fps: float, options=PoseOptions(max_people=2), people=PeopleOptions()):
+def run(frames, fps: float, options=DetectionSettings(max_people=2), people=PeopleSettings()):
+    from app.engine.estimators import open_estimator
     accumulator = AnalysisAccumulator(fps=fps)
     processor = PeopleProcessor(people, fps)
-    if people.tiles:
-        from app.core.tiles import TiledPoseEstimator
-        estimator = TiledPoseEstimator(MODEL, options, grid=people.tiles)
-    else:
-        estimator = PoseEstimator(MODEL, options, video=True)
+    estimator = open_estimator(MODEL, options)
     with estimator:
         for i, (t, image) in enumerate(frames):
             h, w = image.shape[:2]
@@ -98,7 +101,7 @@ def bench_walkers(count: int) -> None:
     from tests.helpers.people_media import vtest_images
     images = vtest_images(MEDIA / "vtest.avi", 200, count)
     started = time.perf_counter()
-    analysis = run(list(images), 10.0, PoseOptions(max_people=16), PeopleOptions(tiles="auto"))
+    analysis = run(list(images), 10.0, DetectionSettings(max_people=16, tiles="auto"), PeopleSettings())
     elapsed = time.perf_counter() - started
     print(f"\nvtest.avi frames 200-{200 + count} (tiles auto, {elapsed:.0f} s): "
           f"{len(analysis.people)} tracks analysed, {analysis.short_tracks} under 0.5 s left out")
@@ -139,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.analysis")
     parser.add_argument("--walk-frames", type=int, default=60)
     args = parser.parse_args(argv)
-    from app.core.pose import silence_native_logs
+    from app.pose.estimator import silence_native_logs
     silence_native_logs()
     bench_falls()
     bench_walkers(args.walk_frames)

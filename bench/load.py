@@ -28,12 +28,13 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
-from app.core.errors import PoseCloakError  # noqa: E402
-from app.core.model import resolve_model  # noqa: E402
-from app.core.pipeline import ConvertJob, ConvertSettings, convert  # noqa: E402
+from app.base.errors import PoseCloakError  # noqa: E402
+from app.base.settings import SkeletonSettings
+from app.engine.jobs import ConvertJob
+from app.engine.pipeline import convert  # noqa: E402
+from app.pose.model import resolve_model  # noqa: E402
 from tests.helpers.clips import frames_of, write_clip  # noqa: E402
-from tests.helpers.corpus import (gradient_frames, write_audio_only,  # noqa: E402
-                                  write_no_frames)
+from tests.helpers.corpus import gradient_frames, write_audio_only, write_no_frames  # noqa: E402
 
 MEDIA = ROOT.parent / "shared" / "media"
 
@@ -89,7 +90,7 @@ def main() -> int:
         print(f"generated {len(clips)} clips of {args.frames} frames in {time.monotonic() - t0:.1f} s")
         start_rss, start_peak = me.memory_info().rss, peak_rss()
         print(f"start:      RSS {mib(start_rss)}   peak RSS {mib(start_peak)}")
-        settings = ConvertSettings(jobs=1)
+        settings = SkeletonSettings(jobs=1)
         done = failed = frames = 0
         refused: collections.Counter[str] = collections.Counter()
         after_first = None

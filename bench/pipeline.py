@@ -36,11 +36,12 @@ def _peak_rss_mb() -> float:
 
 
 def child_infer(path: Path, model: Path) -> dict:
-    from app.core.pose import PoseEstimator, PoseOptions
+    from app.base.settings import DetectionSettings
     from app.media.video import VideoReader
+    from app.pose.estimator import PoseEstimator
     spent = 0.0
     frames = 0
-    with PoseEstimator(model, PoseOptions()) as estimator:
+    with PoseEstimator(model, DetectionSettings()) as estimator:
         for frame in VideoReader(path).frames():
             t0 = time.perf_counter()
             estimator.detect(frame.image, round(frame.time_s * 1000))
@@ -50,10 +51,12 @@ def child_infer(path: Path, model: Path) -> dict:
 
 
 def child_convert(path: Path, model: Path, jobs: int) -> dict:
-    from app.core.pipeline import ConvertJob, ConvertSettings, convert
+    from app.base.settings import SkeletonSettings
+    from app.engine.jobs import ConvertJob
+    from app.engine.pipeline import convert
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        result = convert(ConvertJob(path, Path(tmp) / "out.mp4", ConvertSettings(jobs=jobs)), model)
+        result = convert(ConvertJob(path, Path(tmp) / "out.mp4", SkeletonSettings(jobs=jobs)), model)
         wall = time.perf_counter() - t0
     return {"frames": result.frames, "fps": result.frames / wall, "jobs": result.jobs,
             "rss_mb": _peak_rss_mb()}

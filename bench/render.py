@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.render [--people N] [--repeat N]
 
-PoseCloak draws with its own NumPy distance-field raster (app/core/raster.py)
+PoseCloak draws with its own NumPy distance-field raster (app/draw/raster.py)
 so the app bundle needs no OpenCV. This prints the time to draw N people with
 the default style at 360p, 720p and 1080p, next to the same skeleton drawn
 with cv2.line/cv2.circle (LINE_AA) when OpenCV is installed (it is in the dev
@@ -22,11 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.core.landmarks import POSE_EDGES  # noqa: E402
-from app.core.render import SkeletonRenderer, render_scale  # noqa: E402
-from app.core.style import RenderStyle  # noqa: E402
-from app.core.types import PoseFrame  # noqa: E402
-
+from app.base.landmarks import POSE_EDGES  # noqa: E402
+from app.base.style import RenderStyle  # noqa: E402
+from app.base.types import PoseFrame  # noqa: E402
+from app.draw.render import SkeletonRenderer, render_scale  # noqa: E402
 
 # A standing figure (normalised to its own box, 1 wide and 1 tall).
 _FIGURE = {
@@ -41,7 +40,7 @@ _FIGURE = {
 def crowd(people: int, seed: int = 7) -> PoseFrame:
     """`people` standing figures side by side, each 80 % of the frame tall
     (one) down to a third of it (a crowd), with a little jitter per joint."""
-    from app.core.landmarks import FACE_LANDMARKS, LANDMARK_NAMES
+    from app.base.landmarks import FACE_LANDMARKS, LANDMARK_NAMES
     rng = np.random.default_rng(seed)
     tall = max(0.33, 0.8 / people ** 0.5)
     wide = tall * 0.45
@@ -102,9 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'size':>10} {'numpy ms':>9} {'opencv ms':>10} {'ratio':>6}")
     for w, h in ((640, 360), (1280, 720), (1920, 1080)):
         bg = np.zeros((h, w, 3), np.uint8)
-        ours = timed(lambda: renderer.render(bg, pose), args.repeat)
+        ours = timed(lambda bg=bg: renderer.render(bg, pose), args.repeat)
         if have_cv2:
-            ref = timed(lambda: draw_with_opencv(bg.copy(), pose, style), args.repeat)
+            ref = timed(lambda bg=bg: draw_with_opencv(bg.copy(), pose, style), args.repeat)
             print(f"{w}x{h:>5} {ours:9.2f} {ref:10.2f} {ours / ref:6.1f}")
         else:
             print(f"{w}x{h:>5} {ours:9.2f} {'-':>10} {'-':>6}")

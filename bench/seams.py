@@ -24,7 +24,7 @@ MODEL = ROOT.parent / "shared" / "models" / "pose_landmarker_full.task"
 
 
 def main() -> None:
-    from app.core.chunked_pose import AGREEMENT_FRAMES, plan_chunks
+    from app.engine.chunked_pose import AGREEMENT_FRAMES, plan_chunks
     from app.media.video import probe
     from tests.helpers.seams import (
         chunks_at,

@@ -9,7 +9,7 @@
    over landmarks, without and with smoothing.
 2. Lag: the same photo panned sideways (60 px amplitude, 0.5 Hz, with the
    same noise), so the person really moves; lag is the shift in frames
-   between the raw and the smoothed landmark tracks (smoothing.lag_frames).
+   between the raw and the smoothed landmark tracks (tests/helpers/measure.py lag_frames).
 3. The same lag on synthetic trajectories (no model, no noise).
 
 Frames go to the landmarker straight from memory (as if losslessly
@@ -32,10 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.core.people import PeopleOptions, PeopleProcessor  # noqa: E402
-from app.core.pose import PoseEstimator, PoseOptions  # noqa: E402
-from app.core.smoothing import jitter_px, lag_frames  # noqa: E402
-from app.core.types import PoseFrame  # noqa: E402
+from app.base.settings import DetectionSettings, PeopleSettings
+from app.base.types import PoseFrame  # noqa: E402
+from app.people.processor import PeopleProcessor  # noqa: E402
+from app.pose.estimator import PoseEstimator  # noqa: E402
+from tests.helpers.measure import jitter_px, lag_frames  # noqa: E402
 
 MEDIA = Path(os.environ.get("POSECLOAK_SHARED", ROOT.parent / "shared")) / "media"
 MODEL = ROOT.parent / "shared" / "models" / "pose_landmarker_full.task"
@@ -71,7 +72,7 @@ def detect(model: Path, frames: list[np.ndarray]) -> list[PoseFrame]:
     """Raw pose frames (VIDEO mode, up to 4 people) for frames at FPS."""
     h, w = frames[0].shape[:2]
     out = []
-    with PoseEstimator(model, PoseOptions(max_people=4), video=True) as est:
+    with PoseEstimator(model, DetectionSettings(max_people=4), video=True) as est:
         for i, rgb in enumerate(frames):
             out.append(PoseFrame(index=i, time_s=i / FPS, width=w, height=h,
                                  landmarks=est.detect(rgb, round(i * 1000 / FPS))))
@@ -79,7 +80,7 @@ def detect(model: Path, frames: list[np.ndarray]) -> list[PoseFrame]:
 
 
 def processed(frames: list[PoseFrame], strength: float) -> list[PoseFrame]:
-    proc = PeopleProcessor(PeopleOptions(smoothing=strength), FPS)
+    proc = PeopleProcessor(PeopleSettings(smoothing=strength), FPS)
     out = [p for f in frames for p in proc.push(f)]
     return out + proc.flush()
 

@@ -5,7 +5,7 @@
 Runs the landmarker over a stretch of vtest.avi (768x576, many small
 pedestrians) on the full frame only, then with tiles, and prints mean people
 per frame both ways, the detections before merging and the duplicate pairs
-left before and after merging (tiles.count_duplicates, judged more leniently
+left before and after merging (tests/helpers/measure.py count_duplicates, judged more leniently
 than the merge itself), and the speed both ways. Both runs look for up to 16
 people per frame (--max-people), so the cap does not hide anyone.
 `--image-mode` runs the tiles in IMAGE mode instead of VIDEO mode (the
@@ -26,9 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.core.people import parse_tiles  # noqa: E402
-from app.core.pose import PoseEstimator, PoseOptions  # noqa: E402
-from app.core.tiles import TiledPoseEstimator, auto_grid, count_duplicates  # noqa: E402
+from app.base.settings import (
+    DetectionSettings,
+    parse_tiles,  # noqa: E402
+)
+from app.media.images import resize_rgb  # noqa: E402
+from app.pose.estimator import PoseEstimator  # noqa: E402
+from app.pose.tiles import TiledPoseEstimator, auto_grid  # noqa: E402
+from tests.helpers.measure import count_duplicates  # noqa: E402
 
 SHARED = Path(os.environ.get("POSECLOAK_SHARED", ROOT.parent / "shared"))
 
@@ -77,13 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     w, h = frames[0].width, frames[0].height
     grid = parse_tiles(args.grid)
     shown = auto_grid(w, h) if grid == "auto" else grid
-    options = PoseOptions(max_people=args.max_people)
+    options = DetectionSettings(max_people=args.max_people)
     print(f"{args.video.name}: {w}x{h}, frames {args.start}..{args.start + len(frames) - 1}, "
           f"max {args.max_people} people, tiles {args.grid} = {shown[0]}x{shown[1]} + full frame, "
           f"{'IMAGE' if args.image_mode else 'VIDEO'} mode")
     with PoseEstimator(args.model, options, video=True) as est:
         full = run(est, frames)
-    with TiledPoseEstimator(args.model, options, grid=grid, video=not args.image_mode) as est:
+    with TiledPoseEstimator(args.model, options, grid=grid, video=not args.image_mode,
+                            resize=resize_rgb) as est:
         tiled = run(est, frames)
     print(f"  full frame: {full['people']:.2f} people/frame "
           f"({100 * full['frames_with_people']:.0f}% of frames with anyone), "

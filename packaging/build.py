@@ -6,7 +6,7 @@ Produces dist/posecloak/ with the executable dist/posecloak/posecloak
 (posecloak.exe on Windows; on macOS also dist/PoseCloak.app). One build serves
 the GUI (no arguments, or `gui`) and the CLI (`convert`, `info`, `model`).
 
-Steps: stage the pose model (--model, else app.core.model.resolve_model():
+Steps: stage the pose model (--model, else app.pose.model.resolve_model():
 $POSECLOAK_MODEL, resources/models/, the user cache, else a one-time download
 of the official model), the icon (.ico/.icns made from
 resources/icons/posecloak.png where the platform needs them), the Windows
@@ -65,8 +65,8 @@ def fail(msg: str) -> None:
 
 
 def stage_model(explicit: str | None) -> Path:
-    from app.core.errors import PoseCloakError
-    from app.core.model import check_model_file, resolve_model
+    from app.base.errors import PoseCloakError
+    from app.pose.model import check_model_file, resolve_model
 
     try:
         if explicit:
@@ -114,7 +114,8 @@ def stage_licenses() -> None:
     project_license = ROOT / "LICENSE"
     if project_license.is_file():
         shutil.copyfile(project_license, out / "PoseCloak-LICENSE.txt")
-    python_license = Path(sys.base_prefix) / ("LICENSE.txt" if IS_WIN else f"lib/python{sys.version_info[0]}.{sys.version_info[1]}/LICENSE.txt")
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    python_license = Path(sys.base_prefix) / ("LICENSE.txt" if IS_WIN else f"lib/python{version}/LICENSE.txt")
     if python_license.is_file():
         (out / "Python").mkdir()
         shutil.copyfile(python_license, out / "Python" / "LICENSE.txt")

@@ -13,9 +13,9 @@ APP_NAME = "posecloak"                 # executable and dist/ folder name
 MAC_BUNDLE_NAME = "PoseCloak.app"
 MAC_BUNDLE_ID = "org.posecloak.PoseCloak"
 
-MODEL_FILENAME = "pose_landmarker_full.task"   # app.core.model's default variant
+MODEL_FILENAME = "pose_landmarker_full.task"   # app.pose.model's default variant
 MODEL_VARIANT = "full"
-MODEL_DEST = "resources/models"        # app.core.model.bundled_dirs(): sys._MEIPASS/resources/models
+MODEL_DEST = "resources/models"        # app.pose.model.bundled_dirs(): sys._MEIPASS/resources/models
 ICON_DEST = "resources/icons"
 LICENSES_DEST = "resources/licenses"
 
@@ -44,7 +44,8 @@ EXCLUDES = [
     # mediapipe's audio tasks (optional import, guarded by try/except).
     "sounddevice", "_sounddevice", "_sounddevice_data", "cffi", "_cffi_backend",
     # GUI toolkits, dev and test tools.
-    "tkinter", "_tkinter", "readline", "rlcompleter", "turtle", "turtledemo", "idlelib", "lib2to3", "pydoc_data",
+    "tkinter", "_tkinter", "readline", "rlcompleter", "turtle", "turtledemo", "idlelib", "lib2to3",
+    "pydoc_data",
     "test", "pytest", "_pytest", "pytestqt", "hypothesis", "psutil", "IPython",
     "setuptools", "pkg_resources", "pip", "distutils", "PyInstaller",
     "numpy.f2py", "numpy.distutils",

@@ -1,6 +1,6 @@
 # PyInstaller runtime hook: runs in the frozen app before any app code.
 #
-# 0. Network: `import app` first of all installs app/netguard.py (MediaPipe's
+# 0. Network: `import app` first of all installs app/base/netguard.py (MediaPipe's
 #    native telemetry kept off the network) and takes its snapshot of the
 #    user's environment before this hook changes anything below, so programs
 #    the user starts from the app (Show in folder, Play) get the user's own.
@@ -11,7 +11,7 @@
 # 2. matplotlib and OpenCV are left out of the bundle: mediapipe's
 #    vision/drawing_utils.py does `import cv2` and `import matplotlib.pyplot`
 #    at import time, but only its drawing helpers use them (PoseCloak draws
-#    with app/core/raster.py). Stub modules keep `import mediapipe` working;
+#    with app/draw/raster.py). Stub modules keep `import mediapipe` working;
 #    touching a stub raises ImportError with a clear message.
 # 3. TLS: the rare model download (another variant than the bundled one) uses
 #    the bundled certifi CA file when the system's is not configured.

@@ -11,8 +11,14 @@ import numpy as np
 import pytest
 
 from app.analysis import activity
-from app.analysis.angles import ANGLES, angles_from_xy, lowpass, masked_pixels, range_of_motion
-from app.core.landmarks import INDEX, NUM_LANDMARKS
+from app.analysis.angles import (
+    ANGLES,
+    angles_from_xy,
+    lowpass,
+    masked_pixels,
+    range_of_motion,
+)
+from app.base.landmarks import INDEX, NUM_LANDMARKS
 
 
 def _col(label: str) -> int:
@@ -142,9 +148,9 @@ def test_still_standing_and_seated_geometry():
 
 
 def test_keypoint_files_of_version_1_still_analyse(tmp_path):
-    from app.analysis.analysis import AnalysisSettings
-    from app.core.analysis_files import analyze_keypoint_file
-    from app.core.landmarks import LANDMARK_NAMES
+    from app.base.landmarks import LANDMARK_NAMES
+    from app.base.settings import AnalysisSettings
+    from app.engine.analysis_files import analyze_keypoint_file
     xy = person()
     frames = []
     for i in range(20):
@@ -165,7 +171,7 @@ def test_keypoint_files_of_version_1_still_analyse(tmp_path):
     assert p.rom["left knee flexion"]["max"] == pytest.approx(0, abs=0.01)
     v1["version"] = 3
     path.write_text(json.dumps(v1))
-    from app.core.errors import InputError
+    from app.base.errors import InputError
     with pytest.raises(InputError, match="newer"):
         analyze_keypoint_file(path, AnalysisSettings())
 
@@ -176,10 +182,11 @@ def test_a_real_persons_keypoints_reposed_seated_are_sitting(media, model_path):
     on a real person's keypoints: basketball1's standing player, detected by
     the model, with his thighs turned to horizontal about his hips and his
     shins hanging from the new knees (a side view of sitting on a chair)."""
-    from app.core.pose import PoseEstimator, PoseOptions
+    from app.base.settings import DetectionSettings
     from app.media.images import read_image
+    from app.pose.estimator import PoseEstimator
     image = read_image(media / "basketball1.png")[:, :300]
-    with PoseEstimator(model_path, PoseOptions(max_people=1), video=False) as est:
+    with PoseEstimator(model_path, DetectionSettings(max_people=1), video=False) as est:
         lm = est.detect(image)
     h, w = image.shape[:2]
     xy = masked_pixels(lm[0], lm[0, :, 3] > 0.5, w, h)

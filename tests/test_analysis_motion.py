@@ -11,16 +11,22 @@ import pytest
 
 from app.analysis.analysis import Analysis
 from app.analysis.events import LiveFallMonitor
-from app.core.people import PeopleOptions, PeopleProcessor
-from app.core.pipeline import ConvertJob, ConvertSettings, convert
-from tests.helpers.motion_clips import (FALL_DURATION_S, FALL_START_S, write_fall_clip,
-                                        write_slow_clip)
+from app.base.settings import PeopleSettings, SkeletonSettings
+from app.engine.jobs import ConvertJob
+from app.engine.pipeline import convert
+from app.people.processor import PeopleProcessor
+from tests.helpers.motion_clips import (
+    FALL_DURATION_S,
+    FALL_START_S,
+    write_fall_clip,
+    write_slow_clip,
+)
 
 
 def _analyse(source, tmp_path, model_path) -> tuple[Analysis, list]:
     """The pose path of `posecloak analyze` (no video written), keeping the poses."""
     poses = []
-    job = ConvertJob(source, tmp_path / "unused.html", ConvertSettings(jobs=1),
+    job = ConvertJob(source, tmp_path / "unused.html", SkeletonSettings(jobs=1),
                      keypoints=(tmp_path / "k.json",), video=False)
     result = convert(job, model_path, on_frame=lambda pose, _canvas: poses.append(pose))
     assert not (tmp_path / "unused.html").exists()
@@ -80,7 +86,7 @@ def test_the_live_detector_raises_the_same_fall(fall_run, slow_run):
 def test_people_walking_in_vtest_are_walking(vtest, model_path):
     from app.analysis.analysis import AnalysisAccumulator
     from tests.helpers.people_media import vtest_poses
-    processor = PeopleProcessor(PeopleOptions(tiles="auto"), 10.0)
+    processor = PeopleProcessor(PeopleSettings(), 10.0)
     accumulator = AnalysisAccumulator(fps=10.0)
     for pose in [*(p for raw in vtest_poses(vtest, model_path, True)
                    for p in processor.push(raw)), *processor.flush()]:

@@ -23,12 +23,24 @@ import av
 import numpy as np
 import pytest
 
-from app.core.pipeline import ConvertJob, ConvertSettings, convert
+from app.base.settings import SkeletonSettings
+from app.engine.jobs import ConvertJob
+from app.engine.pipeline import convert
 from app.media.video import probe
 from tests.helpers.clips import frames_of, write_clip
-from tests.helpers.corpus import (assert_clean_failure, cli_env, gradient_frames, leftovers,
-                                  poses_from_keypoints, run_cli, sha256, video_pts,
-                                  write_audio_only, write_corrupt_middle, write_no_frames)
+from tests.helpers.corpus import (
+    assert_clean_failure,
+    cli_env,
+    gradient_frames,
+    leftovers,
+    poses_from_keypoints,
+    run_cli,
+    sha256,
+    video_pts,
+    write_audio_only,
+    write_corrupt_middle,
+    write_no_frames,
+)
 
 CLI_TIMEOUT = 180  # seconds per run: a hang fails the test instead of blocking the suite
 
@@ -266,7 +278,7 @@ def _convert(src: Path, out_dir: Path, model: Path, **kw):
     out_dir.mkdir(exist_ok=True)
     out = out_dir / f"{src.stem}_out.mp4"
     kp = out_dir / f"{src.stem}_out.json"
-    result = convert(ConvertJob(src, out, ConvertSettings(jobs=1), (kp,)), model, **kw)
+    result = convert(ConvertJob(src, out, SkeletonSettings(jobs=1), (kp,)), model, **kw)
     assert leftovers(out_dir) == sorted([out.name, kp.name])
     return result, out, kp
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import build_parser, expand_inputs, settings_from_args
-from app.core.errors import PoseCloakError
+from app.base.errors import PoseCloakError
+from app.cli.arguments import build_parser, settings_from_args
+from app.engine.jobs import expand_inputs
 from app.media.video import probe
 from tests.helpers.clips import frames_of, write_clip
 
@@ -151,7 +152,7 @@ def test_settings_from_arguments(tmp_path, media):
     s = settings_from_args(args)
     assert s.background.path == media / "messi5.jpg" and s.background.fit.value == "fill"
     assert s.background.loop is False and s.style.color == (255, 0, 0)
-    assert s.style.opacity == 0.5 and s.pose.max_people == 2
+    assert s.style.opacity == 0.5 and s.detection.people_limit == 2
     assert s.people.smoothing == 0.4 and s.people.exclude_ids == {3, 5} and not s.keep_audio
     assert not settings_from_args(parser.parse_args(["convert", "x.mp4"])).keep_audio
     assert settings_from_args(parser.parse_args(["convert", "x.mp4", "--keep-audio"])).keep_audio

@@ -11,10 +11,11 @@ import av
 import numpy as np
 import pytest
 
-from app.core.background import BackgroundSpec, FitMode
-from app.core.keypoints import read_keypoints
-from app.core.pipeline import ConvertJob, ConvertSettings, convert
-from app.core.style import RenderStyle
+from app.base.settings import BackgroundSpec, FitMode, SkeletonSettings
+from app.base.style import RenderStyle
+from app.engine.jobs import ConvertJob
+from app.engine.keypoints import read_keypoints
+from app.engine.pipeline import convert
 from app.media.video import iter_frames, probe
 from tests.helpers.clips import frames_of, write_clip
 
@@ -27,7 +28,7 @@ def _video_stamps(path: Path) -> tuple[list[int], Fraction]:
 
 def _run(src: Path, out: Path, model: Path, **kw) -> object:
     keypoints = kw.pop("keypoints", ())
-    settings = kw.pop("settings", ConvertSettings(jobs=kw.pop("jobs", 1)))
+    settings = kw.pop("settings", SkeletonSettings(jobs=kw.pop("jobs", 1)))
     return convert(ConvertJob(src, out, settings, tuple(keypoints)), model, **kw)
 
 
@@ -116,7 +117,7 @@ def test_keypoint_json_and_csv_agree_with_video(carphone_out):
 def test_parallel_chunks_match_single_worker(tmp_path, vtest, model_path):
     """Two workers on time chunks give the same frames, stamps and people as
     one: the distant pedestrian a fresh pass misses is not lost at the seam."""
-    from app.core.keypoints import keypoints_to_arrays
+    from app.engine.keypoints import keypoints_to_arrays
     from app.media.video import VideoReader
     from tests.helpers.seams import seam_losses
     # vtest frames 120..359: a pedestrian is in view around the middle.
@@ -137,7 +138,7 @@ def test_parallel_chunks_match_single_worker(tmp_path, vtest, model_path):
 
 def test_vtest_full_length_default_jobs(tmp_path, vtest, model_path):
     out = tmp_path / "vtest.mp4"
-    result = convert(ConvertJob(vtest, out, ConvertSettings()), model_path)
+    result = convert(ConvertJob(vtest, out, SkeletonSettings()), model_path)
     info = probe(out, count_frames=True)
     assert result.frames == info.frame_count == 795
     assert info.fps == 10
@@ -154,7 +155,7 @@ def test_audio_is_kept_on_request(tmp_path, carphone, model_path, audio, contain
     src = write_clip(tmp_path / f"a.{container}", frames_of(carphone, 20), audio=audio,
                      time_base=Fraction(1001, 30000), rate=Fraction(30000, 1001))
     out = tmp_path / "o.mp4"
-    _run(src, out, model_path, settings=ConvertSettings(jobs=1, keep_audio=True))
+    _run(src, out, model_path, settings=SkeletonSettings(jobs=1, keep_audio=True))
     with av.open(str(out)) as c:
         assert len(c.streams.audio) == 1
         a = c.streams.audio[0]
@@ -167,7 +168,7 @@ def test_audio_is_left_out_by_default(tmp_path, carphone, model_path):
     src = write_clip(tmp_path / "a.mp4", frames_of(carphone, 10), audio="aac")
     out = tmp_path / "o.mp4"
     result = _run(src, out, model_path)
-    assert not ConvertSettings().keep_audio and not result.audio
+    assert not SkeletonSettings().keep_audio and not result.audio
     with av.open(str(out)) as c:
         assert not c.streams.audio
 
@@ -224,7 +225,7 @@ def test_background_video_synced_by_time_and_fitted(tmp_path, carphone, model_pa
     out = tmp_path / "o.mp4"
     spec = BackgroundSpec(path=bg, fit=FitMode.STRETCH, loop=loop)
     style = RenderStyle(opacity=0.0)  # skeleton invisible: frames are pure background
-    _run(src, out, model_path, settings=ConvertSettings(jobs=1, background=spec, style=style))
+    _run(src, out, model_path, settings=SkeletonSettings(jobs=1, background=spec, style=style))
     frames = list(iter_frames(out))
     assert len(frames) == 45
     for f in frames[::4]:
@@ -239,9 +240,9 @@ def test_background_image_fill_covers_frame(tmp_path, carphone, media, model_pat
     src = write_clip(tmp_path / "src.mp4", frames_of(carphone, 3))
     out = tmp_path / "o.mp4"
     spec = BackgroundSpec(path=media / "basketball1.png", fit=FitMode.FILL)
-    _run(src, out, model_path, settings=ConvertSettings(
+    _run(src, out, model_path, settings=SkeletonSettings(
         jobs=1, background=spec, style=RenderStyle(opacity=0.0)))
-    from app.core.background import background_still
+    from app.engine.backgrounds import background_still
     expected = background_still(spec, 176, 144).astype(int)
     got = frames_of(out)[0].astype(int)
     assert np.abs(got - expected).mean() < 6
@@ -257,21 +258,21 @@ def test_progress_reports_and_finishes(tmp_path, carphone, model_path):
 
 def test_the_same_input_gives_the_same_file(tmp_path, carphone, model_path):
     """Byte for byte, run after run, while the pose workers load the machine.
-    x264's slice threads (PyAV's default) made the file depend on thread
-    timing: the same frames gave another file in about one run of four, so
+    x264's threads made the file depend on thread timing (slice threads:
+    another file in about one run of four; frame threads: one of eight), so
     the settings x264 records in the stream are checked too."""
     digests = set()
     for run in range(3):
         out = tmp_path / f"o{run}.mp4"
-        _run(carphone, out, model_path, settings=ConvertSettings())
+        _run(carphone, out, model_path, settings=SkeletonSettings())
         data = out.read_bytes()
         digests.add(hashlib.sha256(data).hexdigest())
-        assert b"sliced_threads=0" in data  # frame threads: deterministic
+        assert b" threads=1 " in data  # one encoder thread: no timing in the file
     assert len(digests) == 1
 
 
 def test_chunk_plan_is_balanced_and_bounded():
-    from app.core.chunked_pose import MAX_CHUNK_FRAMES, WARMUP_FRAMES, plan_chunks
+    from app.engine.chunked_pose import MAX_CHUNK_FRAMES, WARMUP_FRAMES, plan_chunks
     assert plan_chunks(120, 2) == plan_chunks(120, 1)  # too short to split
     chunks = plan_chunks(5000, 2)
     assert len(chunks) % 2 == 0
@@ -286,7 +287,7 @@ def test_chunk_plan_is_balanced_and_bounded():
 def test_many_chunks_join_in_order(tmp_path, carphone, model_path, monkeypatch):
     """Six small chunks on two workers: every frame once, in order, whatever
     order the workers finish in."""
-    import app.core.pipeline as pipeline
+    import app.engine.pipeline as pipeline
     real_plan = pipeline.plan_chunks
     monkeypatch.setattr(pipeline, "plan_chunks", lambda n, jobs: real_plan(
         n, jobs, max_chunk=20, min_chunk=10, warmup=3))
@@ -317,7 +318,7 @@ def test_transparent_webm_layer(tmp_path, carphone, model_path):
     out, kp = tmp_path / "layer.webm", tmp_path / "k.json"
     style = RenderStyle(color=(255, 0, 0), opacity=0.8)
     _run(src, out, model_path, keypoints=(kp,),
-         settings=ConvertSettings(jobs=1, style=style, keep_audio=True))
+         settings=SkeletonSettings(jobs=1, style=style, keep_audio=True))
     with av.open(str(out)) as c:
         assert c.format.name.startswith("matroska,webm")
         assert c.streams.video[0].codec_context.name == "vp9"
@@ -338,10 +339,10 @@ def test_transparent_webm_layer(tmp_path, carphone, model_path):
 
 
 def test_transparent_webm_refuses_a_background_file(tmp_path, carphone, media, model_path):
-    from app.core.errors import OutputError
+    from app.base.errors import OutputError
     src = write_clip(tmp_path / "a.mp4", frames_of(carphone, 3))
     spec = BackgroundSpec(path=media / "messi5.jpg")
     with pytest.raises(OutputError, match="transparent .webm has no background"):
         _run(src, tmp_path / "o.webm", model_path,
-             settings=ConvertSettings(jobs=1, background=spec))
+             settings=SkeletonSettings(jobs=1, background=spec))
     assert not list(tmp_path.glob("*.webm")) and not list(tmp_path.glob(".*"))

@@ -17,7 +17,7 @@ def _run(code: str) -> str:
 def test_mediapipe_import_skips_matplotlib_until_used():
     out = _run("""
         import sys
-        from app.core.deferred_imports import defer_unused_imports, _ImportOnUse
+        from app.pose.deferred_imports import defer_unused_imports, _ImportOnUse
         defer_unused_imports()
         import mediapipe
         from mediapipe.tasks.python.vision import drawing_utils
@@ -33,7 +33,7 @@ def test_mediapipe_import_skips_matplotlib_until_used():
 def test_an_already_loaded_module_is_left_alone():
     out = _run("""
         import sys, matplotlib
-        from app.core.deferred_imports import defer_unused_imports
+        from app.pose.deferred_imports import defer_unused_imports
         defer_unused_imports()
         print(sys.modules["matplotlib"] is matplotlib)
     """)
@@ -46,8 +46,8 @@ def test_converting_never_loads_opencv(tmp_path, carphone, media):
     and labels, and a still, convert with cv2 never really imported."""
     out = _run(f"""
         import sys
-        from app.core.deferred_imports import _ImportOnUse
-        from app.cli import main
+        from app.pose.deferred_imports import _ImportOnUse
+        from app.cli.main import main
         rc1 = main(["convert", {str(carphone)!r}, "-o", {str(tmp_path / "a.mp4")!r}, "-q",
                     "--background", {str(media / "messi5.jpg")!r}, "--tiles", "2x1",
                     "--show-ids", "--opacity", "0.7"])

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from app.core.errors import Cancelled, OutputError
-from app.core.pipeline import ConvertJob, ConvertSettings, convert
+from app.base.errors import Cancelled, OutputError
+from app.base.settings import SkeletonSettings
+from app.engine.jobs import ConvertJob
+from app.engine.pipeline import convert
 from app.media.outputs import clean_stale_partials
 from app.media.video import probe
 from tests.helpers.clips import frames_of, write_clip
@@ -33,7 +35,7 @@ def clip(tmp_path_factory, carphone) -> Path:
 
 def _job(src: Path, out_dir: Path) -> ConvertJob:
     out_dir.mkdir(exist_ok=True)
-    return ConvertJob(src, out_dir / "out.mp4", ConvertSettings(jobs=1),
+    return ConvertJob(src, out_dir / "out.mp4", SkeletonSettings(jobs=1),
                       (out_dir / "out.json", out_dir / "out.csv"))
 
 
@@ -71,7 +73,7 @@ def test_cancel_before_start_leaves_no_file(clip, tmp_path, model_path, media):
     cancel.set()
     with pytest.raises(Cancelled):
         convert(_job(clip, tmp_path / "out"), model_path, cancel=cancel)
-    still = ConvertJob(media / "messi5.jpg", tmp_path / "out" / "s.png", ConvertSettings(),
+    still = ConvertJob(media / "messi5.jpg", tmp_path / "out" / "s.png", SkeletonSettings(),
                        (tmp_path / "out" / "s.json",))
     with pytest.raises(Cancelled):
         convert(still, model_path, cancel=cancel)
@@ -192,14 +194,14 @@ def test_killed_process_leaves_only_a_marked_temp_that_the_next_run_cleans(carph
 
     # The next run in that folder removes the stale temp files and succeeds.
     small = write_clip(tmp_path / "next.mp4", gradient_frames(3))
-    result = convert(ConvertJob(small, out_dir / "next.mp4", ConvertSettings(jobs=1)), model_path)
+    result = convert(ConvertJob(small, out_dir / "next.mp4", SkeletonSettings(jobs=1)), model_path)
     assert result.frames == 3
     assert leftovers(out_dir) == sorted([alive.name, "next.mp4"])
 
     # And a folder scan never mistakes a temp file for an input.
     stale = out_dir / f".x.posecloak-partial-{proc.pid}-7.mp4"
     stale.write_bytes(b"")
-    from app.cli import expand_inputs
+    from app.engine.jobs import expand_inputs
     inputs, problems = expand_inputs([str(out_dir)])
     assert [p.name for p in inputs] == ["next.mp4"] and problems == []
     assert clean_stale_partials(out_dir) == [stale]

@@ -17,8 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.errors import PoseCloakError
-from app.core.pipeline import ConvertJob, ConvertSettings, convert
+from app.base.errors import PoseCloakError
+from app.base.settings import SkeletonSettings
+from app.engine.jobs import ConvertJob
+from app.engine.pipeline import convert
 from app.media.video import VideoReader, probe
 from tests.helpers.clips import write_clip
 from tests.helpers.corpus import gradient_frames, leftovers
@@ -134,7 +136,7 @@ def test_conversion_survives_mutated_files(case, tmp_path_factory, model_path):
     src.write_bytes(data)
     out_dir = tmp / "out"
     out_dir.mkdir()
-    job = ConvertJob(src, out_dir / "out.mp4", ConvertSettings(jobs=1), (out_dir / "out.json",))
+    job = ConvertJob(src, out_dir / "out.mp4", SkeletonSettings(jobs=1), (out_dir / "out.json",))
     outcome = _bounded(lambda: convert(job, model_path))
     _judge(outcome)
     if "error" in outcome:

@@ -7,13 +7,12 @@ it serves here as the independent reference decoder and encoder.
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from app.core.errors import InputError, OutputError
+from app.base.errors import InputError, OutputError
 from app.media.images import encode_image, exif_orientation, read_image, resize_rgb
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import http.server
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 
-from app.core import model as model_mod
-from app.core.errors import ModelError
-from app.core.model import download_model, find_model, resolve_model
-from app.core.pose import check_model_loads
+from app.base.errors import ModelError
+from app.pose import model as model_mod
+from app.pose.estimator import check_model_loads
+from app.pose.model import download_model, find_model, resolve_model
 
 
 @pytest.fixture
@@ -57,7 +56,7 @@ def test_offline_refuses_to_download(isolated, monkeypatch):
     def no_network(*a, **k):
         raise AssertionError("offline mode must not touch the network")
 
-    monkeypatch.setattr("app.netguard.user_opener", no_network)
+    monkeypatch.setattr("app.base.netguard.user_opener", no_network)
     with pytest.raises(ModelError, match="offline"):
         resolve_model()
     monkeypatch.delenv("POSECLOAK_OFFLINE")

@@ -10,8 +10,8 @@ would hand to PyInstaller.
 from __future__ import annotations
 
 import ast
-import json
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -70,7 +70,7 @@ def run_spec(tmp_path, monkeypatch, binaries=(), datas=()):
 def test_spec_bundles_model_native_library_and_hidden_import(tmp_path, monkeypatch):
     rec, stage = run_spec(tmp_path, monkeypatch)
     a = rec["analysis"]
-    # The model lands where app.core.model.bundled_dirs() looks (sys._MEIPASS/resources/models).
+    # The model lands where app.pose.model.bundled_dirs() looks (sys._MEIPASS/resources/models).
     assert (str(stage / "models" / cfg.MODEL_FILENAME), "resources/models") in a["datas"]
     assert cfg.MODEL_DEST == "resources/models"
     # mediapipe loads lib<name> from importlib.resources.files('mediapipe.tasks.c').
@@ -82,7 +82,8 @@ def test_spec_bundles_model_native_library_and_hidden_import(tmp_path, monkeypat
     assert any(Path(src).name == libname and dest.replace("\\", "/") == "mediapipe/tasks/c"
                for src, dest in a["binaries"])
     # Lazily imported app modules (the GUI, the converters) are all listed.
-    assert {"app.cli", "app.gui.main", "app.core.pose", "app.media.encoder"} <= set(a["hiddenimports"])
+    hidden = set(a["hiddenimports"])
+    assert {"app.cli.main", "app.gui.main", "app.pose.estimator", "app.media.encoder"} <= hidden
     assert Path(a["runtime_hooks"][0]).is_file()
     assert {"PyQt5", "matplotlib", "tkinter"} <= set(a["excludes"])
     assert rec["exe"]["name"] == "posecloak"
@@ -225,6 +226,7 @@ def _av_libs() -> Path:
 def _copy_with_dependencies(lib: Path, dest: Path) -> Path:
     """`lib` and what it links from its own folder, copied into `dest`."""
     import shutil
+
     from stub_libs import needed_libraries
     todo, done = [lib.name], set()
     while todo:
@@ -292,7 +294,7 @@ import json, os, sys, runpy
 sys.frozen = True
 sys._MEIPASS = {str(bundle)!r}
 runpy.run_path({str(PACKAGING / 'rthook_posecloak.py')!r})
-from app import netguard
+from app.base import netguard
 print(json.dumps({{"installed": netguard.installed(), "user": netguard.original_environ()}}))
 """
     cv2_plugins = str(tmp_path / "cv2" / "qt" / "plugins")

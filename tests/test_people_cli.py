@@ -8,13 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.cli import main as cli_main
-from app.core.keypoints import read_keypoints
-from app.core.people import GapFiller, PeopleOptions, PeopleProcessor
-from app.core.render import SkeletonRenderer, visible_mask
-from app.core.style import RenderStyle
-from app.core.types import PoseFrame
+from app.base.settings import PeopleSettings
+from app.base.style import RenderStyle
+from app.base.types import PoseFrame
+from app.cli.main import main as cli_main
+from app.draw.render import SkeletonRenderer, visible_mask
+from app.engine.keypoints import read_keypoints
 from app.media.video import iter_frames
+from app.people.processor import GapFiller, PeopleProcessor
 from tests.helpers.clips import write_clip
 from tests.helpers.people_media import two_people_image, vtest_images
 
@@ -176,7 +177,7 @@ def _fake(n: int, conf: np.ndarray | None = None, people: int = 1) -> PoseFrame:
 def test_landmark_gaps_shorter_than_n_are_filled_and_marked_valid():
     """Landmark 15 (left wrist) is unsure in frames 3-4 (filled, N=3) and in
     frames 8-11 (too long: stays invalid); output count and order = input."""
-    proc = PeopleProcessor(PeopleOptions(interpolate_gaps=3))
+    proc = PeopleProcessor(PeopleSettings(interpolate_gaps=3))
     out = []
     for n in range(16):
         conf = np.ones(33)
@@ -202,8 +203,8 @@ def test_gap_filler_without_gaps_holds_nothing_back():
 
 def test_filters_apply_after_tracking_so_ids_stay_put():
     """Excluding ID 0 leaves the other person with the ID they had anyway."""
-    both = PeopleProcessor(PeopleOptions())
-    hide = PeopleProcessor(PeopleOptions(exclude_ids=frozenset({0})))
+    both = PeopleProcessor(PeopleSettings())
+    hide = PeopleProcessor(PeopleSettings(exclude_ids=frozenset({0})))
     for n in range(5):
         a = both.push(_fake(n, people=2))[0]
         b = hide.push(_fake(n, people=2))[0]

@@ -29,18 +29,27 @@ import cv2
 import numpy as np
 import pytest
 
-from app.core import model as model_mod
-from app.core.background import BackgroundSpec, FitMode, open_background
-from app.core.errors import ModelError
-from app.core.landmarks import FACE_LANDMARKS, LANDMARK_NAMES
-from app.core.pipeline import ConvertJob, ConvertSettings, convert
-from app.core.render import SkeletonRenderer
-from app.core.style import RenderStyle
-from app.core.types import Frame
+from app.base.errors import ModelError
+from app.base.landmarks import FACE_LANDMARKS, LANDMARK_NAMES
+from app.base.settings import BackgroundSpec, FitMode, SkeletonSettings
+from app.base.style import RenderStyle
+from app.draw.render import SkeletonRenderer
+from app.engine.backgrounds import open_background
+from app.engine.jobs import ConvertJob
+from app.engine.pipeline import convert
 from app.media.encoder import even
+from app.pose import model as model_mod
 from tests.helpers.clips import frames_of, write_clip
-from tests.helpers.corpus import (PARTIAL_MARK, assert_clean_failure, cli_env, gradient_frames,
-                                  leftovers, partials, poses_from_keypoints, run_cli)
+from tests.helpers.corpus import (
+    PARTIAL_MARK,
+    assert_clean_failure,
+    cli_env,
+    gradient_frames,
+    leftovers,
+    partials,
+    poses_from_keypoints,
+    run_cli,
+)
 
 CLIP_FRAMES = 36
 BG_COLOR = (24, 40, 56)
@@ -111,14 +120,14 @@ def tagged_source(work, source_frames):
     return _write_tagged_clip(work / "patient 0042 ward b.mp4", source_frames, "mp4")
 
 
-def _convert(src: Path, out: Path, model: Path, settings: ConvertSettings, **kw):
+def _convert(src: Path, out: Path, model: Path, settings: SkeletonSettings, **kw):
     kp = out.with_suffix(".json")
     result = convert(ConvertJob(src, out, settings, (kp, out.with_suffix(".csv"))), model, **kw)
     return result, out, kp
 
 
-def _settings(background: BackgroundSpec, **style) -> ConvertSettings:
-    return ConvertSettings(style=RenderStyle(**style), background=background, jobs=1)
+def _settings(background: BackgroundSpec, **style) -> SkeletonSettings:
+    return SkeletonSettings(style=RenderStyle(**style), background=background, jobs=1)
 
 
 @pytest.fixture(scope="module")
@@ -317,7 +326,7 @@ def test_no_metadata_reaches_video_or_keypoints(fmt, work, source_frames, model_
     out = tmp_path / "out" / "clip.mp4"
     out.parent.mkdir()
     kp_json, kp_csv = out.with_suffix(".json"), out.with_suffix(".csv")
-    settings = ConvertSettings(jobs=1, keep_audio=True)  # the audio stream's tags too
+    settings = SkeletonSettings(jobs=1, keep_audio=True)  # the audio stream's tags too
     result = convert(ConvertJob(src, out, settings, (kp_json, kp_csv)), model_path)
     assert result.audio, "the audio track is carried, its tags are not"
     tags = _all_tags(out)
@@ -349,7 +358,7 @@ def test_no_metadata_in_still_outputs(tmp_path, media, model_path):
     for ext in (".png", ".jpg"):
         out = tmp_path / f"out{ext}"
         kp = tmp_path / f"out{ext}.json"
-        convert(ConvertJob(src, out, ConvertSettings(), (kp,)), model_path)
+        convert(ConvertJob(src, out, SkeletonSettings(), (kp,)), model_path)
         for path in (out, kp):
             blob = path.read_bytes()
             assert b"SecretPhone" not in blob and b"48.8577" not in blob
@@ -399,7 +408,7 @@ def test_no_face_option_drops_face_from_video_and_keypoints(outputs):
 
 
 def test_no_face_cli_flag_reaches_the_style():
-    from app.cli import build_parser, settings_from_args
+    from app.cli.arguments import build_parser, settings_from_args
     args = build_parser().parse_args(["convert", "x.mp4", "--no-face"])
     assert settings_from_args(args).style.show_face is False
 
@@ -611,7 +620,7 @@ def test_cli_offline_without_model_is_one_line(tmp_path, carphone):
 def _user_shell_env(**settings: str) -> dict[str, str]:
     """The CLI's environment with no proxy settings but `settings` (a user's
     shell: the test machine's own proxy variables must not interfere)."""
-    from app import netguard
+    from app.base import netguard
     env = {k: v for k, v in cli_env().items()
            if k not in netguard.PROXY_VARS and k not in netguard.NO_PROXY_VARS}
     env.update(settings)
@@ -620,13 +629,13 @@ def _user_shell_env(**settings: str) -> dict[str, str]:
 
 def test_guard_holds_whatever_imports_mediapipe_first(tracer, tmp_path, model_path):
     """Clause 5 on any code path: MediaPipe imported before any PoseCloak
-    module, then a landmarker through app.core.pose: still nothing off the
+    module, then a landmarker through app.pose.estimator: still nothing off the
     machine (the guard is set by `import app` and re-asserted before every
     landmarker)."""
     code = ("import sys, time\n"
             "import mediapipe\n"
-            "from app import netguard\n"
-            "from app.core.pose import PoseEstimator\n"
+            "from app.base import netguard\n"
+            "from app.pose.estimator import PoseEstimator\n"
             "PoseEstimator(sys.argv[1]).close()\n"
             "assert netguard.installed()\n"
             "time.sleep(2)\n")
@@ -639,11 +648,12 @@ def test_guard_blocks_the_proxy_variables_and_keeps_the_users(tmp_path):
     names an unsupported scheme and NO_PROXY is gone; the user's values are
     kept for the download and for programs they start. A PoseCloak parent's
     blocked values are not taken for the user's."""
-    from app import netguard
+    from app.base import netguard
     code = ("import json, os\n"
-            "import app.core.model\n"
-            "from app import netguard\n"
-            "print(json.dumps({'env': {k: os.environ.get(k) for k in netguard.PROXY_VARS + netguard.NO_PROXY_VARS},\n"
+            "import app.pose.model\n"
+            "from app.base import netguard\n"
+            "names = netguard.PROXY_VARS + netguard.NO_PROXY_VARS\n"
+            "print(json.dumps({'env': {k: os.environ.get(k) for k in names},\n"
             "                  'user': netguard.original_environ(), 'installed': netguard.installed()}))\n")
     env = _user_shell_env(https_proxy="http://proxy.corp.example:3128", NO_PROXY="intranet.example",
                           HTTP_PROXY=netguard.BLOCKED_PROXY)
@@ -664,7 +674,7 @@ def test_guard_blocks_the_proxy_variables_and_keeps_the_users(tmp_path):
 
 _DOWNLOAD = ("import sys\n"
              "from pathlib import Path\n"
-             "from app.core.model import download_model\n"
+             "from app.pose.model import download_model\n"
              "print(download_model('full', url=sys.argv[1], dest_dir=Path(sys.argv[2])))\n")
 
 
@@ -761,7 +771,7 @@ def test_only_the_output_is_written(tagged_source, model_path, tmp_path, monkeyp
         snapshots.append((written, leftovers(out_dir)))
         assert leftovers(private_tmp) == []
 
-    convert(ConvertJob(tagged_source, out, ConvertSettings(jobs=1), keypoints), model_path,
+    convert(ConvertJob(tagged_source, out, SkeletonSettings(jobs=1), keypoints), model_path,
             on_frame=on_frame)
     assert snapshots
     assert any(len(written) == 3 for written, _ in snapshots), snapshots[:3]
@@ -800,7 +810,7 @@ def test_audio_only_on_request(tagged_source, tmp_path):
     """Clause 7: voices identify people. A clip with a soundtrack converts to
     a video with no audio stream, by default and with --no-audio; only
     --keep-audio carries it (the existing copy / AAC / Opus paths)."""
-    from app.cli import main as cli_main
+    from app.cli.main import main as cli_main
     assert _audio_streams(tagged_source) == ["aac"]
     for flags, expect in (([], []), (["--no-audio"], []), (["--keep-audio"], ["aac"])):
         out = tmp_path / f"out{''.join(flags)}.mp4"
@@ -816,11 +826,21 @@ def test_saved_settings_from_before_the_opt_in_keep_audio_off():
     """Clause 7 in the app: a settings file written when audio was on by
     default says keep_audio=true without the user having chosen it, so it is
     not read; a choice saved since is."""
-    from app.core.studio_settings import StudioSettings, from_dict, to_dict
+    from app.base.studio_settings import StudioSettings, from_dict, to_dict
     assert StudioSettings().keep_audio is False
-    old = to_dict(StudioSettings())
-    old.pop("version")
-    old["keep_audio"] = True
+    old = {"style": {}, "keep_audio": True}  # a flat file from before versions
     assert from_dict(old).keep_audio is False
-    chosen = to_dict(StudioSettings(keep_audio=True))
+    chosen = to_dict(StudioSettings().edited(keep_audio=True))
     assert from_dict(json.loads(json.dumps(chosen))).keep_audio is True
+
+
+def test_no_program_is_started_with_the_guarded_environment():
+    """Every program the app starts for the user (file manager, player,
+    browser for the report) goes through app/gui/desktop_open.py, which
+    hands it the user's environment; QDesktopServices would pass on the
+    blocked proxy variables (and broke the report's browser this way)."""
+    app_dir = Path(__file__).resolve().parents[1] / "app"
+    users = [p.relative_to(app_dir).as_posix() for p in app_dir.rglob("*.py")
+             if "QDesktopServices" in p.read_text(encoding="utf-8")
+             and p.name != "desktop_open.py"]
+    assert users == []

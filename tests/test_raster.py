@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from app.core.glyphs import GLYPHS, draw_text, text_width
-from app.core.raster import fill_capsules
+from app.draw.glyphs import GLYPHS, draw_text, text_width
+from app.draw.raster import fill_capsules
 
 WHITE = (255, 255, 255)
 

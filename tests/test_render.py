@@ -7,11 +7,19 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from app.core.background import FitMode, SolidBackground, fit_image
-from app.core.landmarks import FACE_LANDMARKS, INDEX, LANDMARK_NAMES, POSE_EDGES, Side, edge_side
-from app.core.render import SkeletonRenderer, draw_edges, draw_joints
-from app.core.style import RenderStyle, parse_color
-from app.core.types import PoseFrame
+from app.base.landmarks import (
+    FACE_LANDMARKS,
+    INDEX,
+    LANDMARK_NAMES,
+    POSE_EDGES,
+    Side,
+    edge_side,
+)
+from app.base.settings import FitMode
+from app.base.style import RenderStyle, parse_color
+from app.base.types import PoseFrame
+from app.draw.render import SkeletonRenderer, draw_edges, draw_joints
+from app.engine.backgrounds import SolidBackground, fit_image
 
 
 def _pose(conf: float = 0.9) -> PoseFrame:

@@ -9,9 +9,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from app.core.chunked_pose import AGREEMENT_FRAMES, ChunkedPose, plan_chunks
-from app.core.seams import match_people, same_people
+from app.engine.chunked_pose import AGREEMENT_FRAMES, ChunkedPose, plan_chunks
 from app.media.video import probe, scan_pts
+from app.people.seams import match_people, same_people
 from tests.helpers.clips import write_clip
 from tests.helpers.seams import (
     chunks_at,

@@ -6,11 +6,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.people import PeopleOptions, PeopleProcessor
-from app.core.smoothing import PoseSmoother, lag_frames, params_for_strength
-from app.core.types import PoseFrame
-from bench.smoothing import (detect, jitter_for, lag_for, main_track, processed, still_frames,
-                             synthetic_motion)
+from app.base.settings import PeopleSettings
+from app.base.types import PoseFrame
+from app.people.processor import PeopleProcessor
+from app.people.smoothing import PoseSmoother, params_for_strength
+from bench.smoothing import (
+    detect,
+    jitter_for,
+    lag_for,
+    main_track,
+    processed,
+    still_frames,
+    synthetic_motion,
+)
+from tests.helpers.measure import lag_frames
 
 
 def test_strength_maps_to_filter_parameters():
@@ -21,7 +30,7 @@ def test_strength_maps_to_filter_parameters():
     with pytest.raises(ValueError):
         params_for_strength(1.5)
     with pytest.raises(ValueError):
-        PeopleOptions(smoothing=-0.1)
+        PeopleSettings(smoothing=-0.1)
 
 
 def _pose(n: int, time_s: float, x: float, pid: int = 0) -> PoseFrame:
@@ -95,7 +104,7 @@ def test_lag_stays_under_two_frames_on_motion(strength, amplitude):
 
 def test_processor_smooths_each_person_by_id():
     """Two people in swapped row order each keep their own filter."""
-    proc = PeopleProcessor(PeopleOptions(smoothing=1.0))
+    proc = PeopleProcessor(PeopleSettings(smoothing=1.0))
     outs = []
     for i in range(30):
         a, b = _pose(i, i / 30, 100 + 0.5 * (-1) ** i), _pose(i, i / 30, 600)

@@ -3,15 +3,24 @@ people found on real surveillance footage with next to no duplicates."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
 
-from app.core.errors import PoseCloakError
-from app.core.people import PeopleOptions, make_pose_estimator, parse_tiles
-from app.core.pose import PoseEstimator, PoseOptions
-from app.core.tiles import (TiledPoseEstimator, auto_grid, count_duplicates, merge_duplicates,
-                            plan_tiles)
+from app.base.errors import PoseCloakError
+from app.base.settings import DetectionSettings, parse_tiles
+from app.media.images import resize_rgb
+from app.pose.estimator import PoseEstimator
+from app.pose.factory import make_pose_estimator
+from app.pose.tiles import (
+    TiledPoseEstimator,
+    auto_grid,
+    merge_duplicates,
+    plan_tiles,
+)
+from tests.helpers.measure import count_duplicates
 from tests.helpers.people_media import vtest_candidates, vtest_poses
 
 
@@ -37,11 +46,17 @@ def test_parse_tiles_and_the_estimator_it_makes(model_path):
     for bad in ("0x2", "9x1", "3by2", "x"):
         with pytest.raises(PoseCloakError):
             parse_tiles(bad)
-    opts = PoseOptions(max_people=2)
-    with make_pose_estimator(model_path, opts, PeopleOptions(), video=False) as est:
+    opts = DetectionSettings(max_people=2)
+    with make_pose_estimator(model_path, opts, video=False) as est:
         assert isinstance(est, PoseEstimator)
-    with make_pose_estimator(model_path, opts, PeopleOptions(tiles="2x1"), video=False) as est:
+    with make_pose_estimator(model_path, replace(opts, tiles="2x1"), video=False,
+                             resize=resize_rgb) as est:
         assert isinstance(est, TiledPoseEstimator) and est.grid == (2, 1)
+    with pytest.raises(ValueError, match="resize"):
+        make_pose_estimator(model_path, replace(opts, tiles="2x1"), video=False)
+    assert DetectionSettings().people_limit == 4  # CLI and app agree on the defaults
+    assert DetectionSettings(tiles="auto").people_limit == 16
+    assert DetectionSettings(tiles="auto", max_people=3).people_limit == 3
 
 
 def _person(cx, cy, size=100.0, seed=0, conf=1.0):
@@ -77,10 +92,11 @@ def test_a_small_person_is_found_by_tiles_where_the_full_frame_misses(media, mod
     scene = np.full((576, 768, 3), 90, np.uint8)
     y0, x0 = 300, 420
     scene[y0:y0 + player.shape[0], x0:x0 + player.shape[1]] = player
-    options = PoseOptions(max_people=4)
+    options = DetectionSettings(max_people=4)
     with PoseEstimator(model_path, options, video=False) as est:
         assert est.detect(scene).shape[0] == 0
-    with TiledPoseEstimator(model_path, options, grid="auto", video=False) as est:
+    with TiledPoseEstimator(model_path, options, grid="auto", video=False,
+                            resize=resize_rgb) as est:
         found = est.detect(scene)
     assert found.shape[0] == 1
     conf = (found[0, :, 3] > 0.5) & (found[0, :, 4] > 0.5)

@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from app.core.tracking import PersonTracker, TrackerOptions, assign
-from app.core.types import PoseFrame
+from app.base.types import PoseFrame
+from app.people.tracking import PersonTracker, TrackerOptions, assign
 from tests.helpers.people_media import vtest_poses
 
 W, H = 640, 480
@@ -166,8 +166,9 @@ def test_reconfigure_keeps_ids_when_hiding_someone():
     tracking: the others keep their IDs and the hidden one stays hidden."""
     from dataclasses import replace as dc_replace
 
-    from app.core.people import PeopleOptions, PeopleProcessor
-    from app.core.types import PoseFrame
+    from app.base.settings import PeopleSettings
+    from app.base.types import PoseFrame
+    from app.people.processor import PeopleProcessor
 
     def figure(x0: float) -> np.ndarray:
         lm = np.zeros((33, 5), np.float32)
@@ -180,7 +181,7 @@ def test_reconfigure_keeps_ids_when_hiding_someone():
         return PoseFrame(index=i, time_s=i / 30, width=640, height=480,
                          landmarks=np.stack([figure(x) for x in order]))
 
-    processor = PeopleProcessor(PeopleOptions(), fps=30)
+    processor = PeopleProcessor(PeopleSettings(), fps=30)
     for i in range(5):
         first = processor.push(frame(i, [0.1, 0.5, 0.8]))[0]
     ids_by_x = {round(float(first.landmarks[r, 0, 0]), 1): first.ids[r] for r in range(3)}

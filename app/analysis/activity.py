@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.analysis.angles import lowpass, trunk_lean
-from app.core.landmarks import INDEX
+from app.analysis.angles import lowpass, midpoint, trunk_lean
+from app.base.landmarks import INDEX
 
 STATES = ("standing", "walking", "sitting", "lying", "unknown")
 LYING_LEAN_DEG = 60.0
@@ -45,6 +45,14 @@ MIN_RUN_S = 0.6
 # track's confidence.
 CORE_POINTS = tuple(INDEX[f"{side}_{k}"] for side in ("left", "right")
                     for k in ("shoulder", "hip", "knee"))
+
+
+def core_visibility(landmarks: np.ndarray) -> np.ndarray:
+    """(people,) mean visibility of CORE_POINTS: how sure the model is of
+    what activity and falls rest on."""
+    return np.nan_to_num(np.asarray(landmarks, np.float64)[:, list(CORE_POINTS), 3]).mean(axis=1)
+
+
 _L = {k: INDEX[f"left_{k}"] for k in ("shoulder", "hip", "knee", "ankle")}
 _R = {k: INDEX[f"right_{k}"] for k in ("shoulder", "hip", "knee", "ankle")}
 
@@ -69,8 +77,8 @@ class Posture:
 def posture(xy: np.ndarray) -> Posture:
     """Features from (n, 33, 2) pixel positions (NaN = not valid)."""
     xy = np.asarray(xy, np.float64)
-    hip = _nanmean(xy[:, _L["hip"]], xy[:, _R["hip"]])
-    shoulder = _nanmean(xy[:, _L["shoulder"]], xy[:, _R["shoulder"]])
+    hip = midpoint(xy, _L["hip"], _R["hip"])
+    shoulder = midpoint(xy, _L["shoulder"], _R["shoulder"])
     torso = np.linalg.norm(shoulder - hip, axis=1)
     torso = np.where(torso > 1e-6, torso, np.nan)
     lean = trunk_lean(xy)

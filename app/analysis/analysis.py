@@ -14,23 +14,19 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from app.analysis import activity, events
-from app.analysis.angles import (ANGLES, DEFAULT_CUTOFF_HZ, angles_from_xy, effective_cutoff,
-                                 lowpass, range_of_motion, sample_rate)
+from app.analysis.angles import (
+    ANGLES,
+    angles_from_xy,
+    effective_cutoff,
+    lowpass,
+    range_of_motion,
+    sample_rate,
+)
 from app.analysis.tracks import PersonTrack, TrackBuilder, builder_from_arrays
-from app.core.types import PoseFrame
+from app.base.settings import AnalysisSettings
+from app.base.types import PoseFrame
 
 ANALYSIS_VERSION = 1
-
-
-@dataclass(frozen=True)
-class AnalysisSettings:
-    cutoff_hz: float = DEFAULT_CUTOFF_HZ  # zero-lag Butterworth low-pass of the angles
-    min_track_s: float = 0.5  # shorter tracks (spurious detections) are left out
-    title: str = ""  # shown in the report; only ever what the user typed
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.cutoff_hz <= 100.0:
-            raise ValueError("the cutoff must be between 0 and 100 Hz")
 
 
 @dataclass(frozen=True, eq=False)

@@ -34,9 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.landmarks import INDEX
+from app.base.landmarks import INDEX
 
-DEFAULT_CUTOFF_HZ = 6.0  # Winter's usual cutoff for gait kinematics (and Sports2D's)
 _PASS_CORRECTION = 0.802  # Winter: a 2nd-order filter run twice is -3 dB at fc / 0.802
 
 
@@ -83,7 +82,8 @@ def _between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(np.abs(cross), dot))
 
 
-def _mid(xy: np.ndarray, a: int, b: int) -> np.ndarray:
+def midpoint(xy: np.ndarray, a: int, b: int) -> np.ndarray:
+    """The middle of landmarks a and b (..., 2); the one seen where only one is."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # both sides missing: NaN
         return np.nanmean(np.stack([xy[..., a, :], xy[..., b, :]]), axis=0)
@@ -113,7 +113,7 @@ def angles_from_xy(xy: np.ndarray) -> np.ndarray:
 def trunk_lean(xy: np.ndarray) -> np.ndarray:
     """Degrees of the line mid-hip -> mid-shoulder from the image's up (0, -1)."""
     p = TRUNK.points
-    trunk = _mid(xy, p[2], p[3]) - _mid(xy, p[0], p[1])
+    trunk = midpoint(xy, p[2], p[3]) - midpoint(xy, p[0], p[1])
     return _between(trunk, np.array([0.0, -1.0]))
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.analysis.activity import CORE_POINTS, SITTING_DROP, posture
+from app.analysis.activity import SITTING_DROP, core_visibility, posture
 from app.analysis.angles import masked_pixels
 
 UPRIGHT_LEAN_DEG = 30.0
@@ -181,13 +181,13 @@ class LiveFallMonitor:
     def update(self, pose, valid: np.ndarray | None = None) -> list[Event]:
         valid = pose.valid if valid is None else valid
         xy = masked_pixels(pose.landmarks, valid, pose.width, pose.height)
+        seen = core_visibility(pose.landmarks)
         out = []
         for row, pid in enumerate(pose.ids):
             if pid < 0:
                 continue
             detector = self._detectors.setdefault(int(pid), FallDetector(int(pid)))
-            seen = float(np.nan_to_num(pose.landmarks[row, list(CORE_POINTS), 3]).mean())
-            event = detector.update(pose.time_s, xy[row], seen)
+            event = detector.update(pose.time_s, xy[row], float(seen[row]))
             if event is not None:
                 out.append(event)
         return out

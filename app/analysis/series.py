@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.analysis.angles import ANGLE_NAMES, angles_from_xy, masked_pixels
-from app.core.types import PoseFrame
+from app.base.types import PoseFrame
 
 MIN_VISIBILITY = 0.5
 
@@ -90,7 +90,7 @@ class SeriesBuffer:
 def series_from_arrays(times: np.ndarray, arrays, width: int, height: int,
                        fps: float) -> SeriesData:
     """Plot columns for a finished conversion, from what
-    `app.core.keypoints.keypoints_to_arrays` reads (invalid points are NaN);
+    `app.engine.keypoints.keypoints_to_arrays` reads (invalid points are NaN);
     throughput is the file's frame rate (frames per second of video), since
     processing speed is not saved."""
     angles = np.full((len(arrays), len(ANGLE_NAMES)), np.nan)

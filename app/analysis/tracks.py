@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.analysis.activity import CORE_POINTS
+from app.analysis.activity import core_visibility
 from app.analysis.angles import masked_pixels
-from app.core.types import VISIBILITY, PoseFrame
-
-_CORE = np.array(CORE_POINTS)
+from app.base.types import PoseFrame
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,14 +69,14 @@ class TrackBuilder:
         if len(ids) == 0:
             return
         xy = masked_pixels(landmarks, valid, width, height).astype(np.float32)
-        vis = np.asarray(landmarks, np.float64)[:, _CORE, VISIBILITY]
+        vis = core_visibility(landmarks)
         for row, pid in enumerate(ids):
             if pid < 0:
                 continue  # untracked: no identity to follow over time
             g = self._people.setdefault(int(pid), _Growing())
             g.times.append(float(time_s))
             g.xy.append(xy[row])
-            g.confidence.append(float(np.nan_to_num(vis[row]).mean()))
+            g.confidence.append(float(vis[row]))
 
     def tracks(self) -> list[PersonTrack]:
         return [PersonTrack(pid, np.asarray(g.times), np.stack(g.xy), np.asarray(g.confidence))
@@ -86,7 +84,7 @@ class TrackBuilder:
 
 
 def builder_from_arrays(times, ids, arrays, width: int, height: int) -> TrackBuilder:
-    """A builder filled from `app.core.keypoints.keypoints_to_arrays` output
+    """A builder filled from `app.engine.keypoints.keypoints_to_arrays` output
     (invalid points are NaN there)."""
     builder = TrackBuilder()
     for t, frame_ids, lm in zip(times, ids, arrays):

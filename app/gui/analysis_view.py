@@ -11,13 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.analysis.activity import STATES
 from app.analysis.report_html import EVENT_COLORS, STATE_COLORS
+from app.gui.desktop_open import open_in_desktop
 
 BAND_HEIGHT = 0.7
 
@@ -31,6 +38,7 @@ class AnalysisView(QWidget):
     """Thread: GUI."""
 
     seek_requested = Signal(object, float)  # source path, seconds
+    open_failed = Signal(str)  # one-line reason: the user's browser could not start
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,4 +151,8 @@ class AnalysisView(QWidget):
 
     def _open_report(self) -> None:
         if self.report is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report)))
+            # The user's browser, with the user's environment (desktop_open.py).
+            try:
+                open_in_desktop(self.report)
+            except OSError as exc:
+                self.open_failed.emit(str(exc))

@@ -1,56 +1,21 @@
-"""The capture worker: owns the live source, the landmarker and a recording,
-all created and closed in its own QThread.
-
-It reads frames as fast as inference allows (the source drops stale ones),
-and hands results to the GUI through a one-slot mailbox: a newer result
-replaces one the GUI has not taken yet, and only an empty mailbox raises
-`frame_ready`, so a slow GUI never builds a queue (latest frame wins).
+"""The capture worker: the Qt side of a live session. It runs the Qt-free
+`LiveLoop` (app/engine/live_loop.py) on its own QThread and turns what the
+loop reports into signals, which Qt delivers to GUI-thread slots.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from app.analysis.events import Event, LiveFallMonitor
-from app.core.live import LiveProcessor, LiveResult, LiveSettings, RateMeter
-from app.core.live_recorder import LiveRecorder, RecordRequest
-from app.core.pipeline import describe_error
-from app.media.sources import FrameSource, SourceEnded, SourceInfo, SourceUnavailable
+from app.engine.live import LiveSettings
+from app.engine.live_loop import FallAlert, LiveFrame, LiveLoop
+from app.engine.live_recorder import RecordRequest
+from app.engine.messages import describe_error
+from app.media.sources import FrameSource, SourceInfo
 
-READ_TIMEOUT_S = 0.1  # how often the loop looks at stop and settings requests
-RETRY_S = 0.25  # pause between reads while a source is unavailable
-_STOP_RECORDING = object()
-
-
-@dataclass(frozen=True, eq=False)
-class LiveFrame:
-    """What the GUI gets per shown frame: the result and the rates."""
-
-    result: LiveResult
-    source: SourceInfo
-    capture_fps: float
-    inference_fps: float
-    position_s: float  # time of the frame in the source (files)
-
-
-@dataclass(frozen=True)
-class FallAlert:
-    """A confirmed fall in the live session: the event (session time) and
-    the wall-clock time it happened."""
-
-    event: Event
-    clock: str  # local time of the fall, HH:MM:SS
-
-    @property
-    def text(self) -> str:
-        return (f"Fall detected: person #{self.event.person_id} at {self.clock} "
-                f"({self.event.time_s:.1f} s into the session, confidence "
-                f"{self.event.confidence:.2f})")
+__all__ = ["CaptureWorker", "FallAlert", "LiveFrame"]
 
 
 class CaptureWorker(QObject):
@@ -68,168 +33,62 @@ class CaptureWorker(QObject):
     def __init__(self, source: FrameSource, model_path: Path, settings: LiveSettings) -> None:
         super().__init__()
         self.source = source
-        self.model_path = Path(model_path)
-        self._settings = settings
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._new_settings: LiveSettings | None = None
-        self._record_command: object | None = None
-        self._latest: LiveFrame | None = None
-        self._recorder: LiveRecorder | None = None  # worker thread only
+        self.loop = LiveLoop(source, model_path, settings, _SignalListener(self))
 
     # any thread -------------------------------------------------------------
     def request_stop(self) -> None:
-        self._stop.set()
-        self.source.interrupt()
+        self.loop.request_stop()
 
     def update_settings(self, settings: LiveSettings) -> None:
         """Applied before the next frame (or at once to a paused picture)."""
-        with self._lock:
-            self._new_settings = settings
-        self.source.interrupt()
+        self.loop.update_settings(settings)
 
     def start_recording(self, request: RecordRequest) -> None:
-        with self._lock:
-            self._record_command = request
+        self.loop.start_recording(request)
 
     def stop_recording(self) -> None:
-        with self._lock:
-            self._record_command = _STOP_RECORDING
+        self.loop.stop_recording()
 
     def take_latest(self) -> LiveFrame | None:
         """The newest result, emptying the mailbox. Thread: GUI."""
-        with self._lock:
-            latest, self._latest = self._latest, None
-        return latest
+        return self.loop.take_latest()
 
     # worker thread ------------------------------------------------------------
     def run(self) -> None:
         try:
-            self._run()
+            self.loop.run()
         except Exception as exc:  # noqa: BLE001 - a worker error must never take the window down
             self.failed.emit(describe_error(exc))
         finally:
             self.finished.emit()
 
-    def _run(self) -> None:
-        info = self.source.open()
-        processor = None
-        try:
-            self.opened.emit(info)
-            processor = LiveProcessor(self.model_path, self._settings, info.fps)
-            self._loop(processor, info)
-            self._finish_recording()
-        except BaseException:
-            self._abort_recording()
-            raise
-        finally:
-            if processor is not None:
-                processor.close()
-            self.source.close()
 
-    def _loop(self, processor: LiveProcessor, info: SourceInfo) -> None:
-        capture, inference = RateMeter(), RateMeter()
-        processed = 0
-        lost = False
-        last: LiveResult | None = None
-        last_time = None
-        falls = LiveFallMonitor()
-        while not self._stop.is_set():
-            restyled = self._take_settings(processor)
-            self._take_record_command(info)
-            try:
-                frame = self.source.read(READ_TIMEOUT_S)
-            except SourceUnavailable as exc:
-                if not lost:
-                    lost = True
-                    self.source_lost.emit(str(exc))
-                self._stop.wait(RETRY_S)
-                continue
-            except SourceEnded:
-                return
-            if frame is None:
-                if restyled and last is not None:
-                    last = processor.rerender(last)
-                    self._publish(LiveFrame(last, info, 0.0, 0.0, last_time or 0.0))
-                continue
-            if lost:
-                lost = False
-                self.source_back.emit()
-            if last_time is not None and not 0 <= frame.time_s - last_time < 1.0:
-                processor.reset_tracking()  # looped or seeked: motion history is stale
-            last_time = frame.time_s
-            last = processor.process(frame)
-            processed += 1
-            capture.add(getattr(self.source, "frames_seen", processed))
-            inference.add(processed)
-            self._record(last)
-            for event in falls.update(last.pose):
-                self._alert(event, last.session_s)
-            self._publish(LiveFrame(last, info, capture.rate, inference.rate, frame.time_s))
+class _SignalListener:
+    """The loop's listener: each report becomes the worker's signal."""
 
-    def _alert(self, event: Event, now_s: float) -> None:
-        """A fall is confirmed HOLD_S after it happened: its clock time is
-        that long before now."""
-        clock = time.strftime("%H:%M:%S", time.localtime(time.time() - (now_s - event.time_s)))
-        alert = FallAlert(event, clock)
-        if self._recorder is not None:
-            self._recorder.log_alert(event)
-        self.fall_detected.emit(alert)
+    def __init__(self, worker: CaptureWorker) -> None:
+        self._w = worker
 
-    def _take_settings(self, processor: LiveProcessor) -> bool:
-        with self._lock:
-            settings, self._new_settings = self._new_settings, None
-        if settings is None:
-            return False
-        processor.update(settings)
-        self._settings = settings
-        return True
+    def opened(self, info: SourceInfo) -> None:
+        self._w.opened.emit(info)
 
-    def _publish(self, frame: LiveFrame) -> None:
-        with self._lock:
-            notify = self._latest is None
-            self._latest = frame
-        if notify:
-            self.frame_ready.emit()
+    def frame_ready(self) -> None:
+        self._w.frame_ready.emit()
 
-    # recording (worker thread) ---------------------------------------------------
-    def _take_record_command(self, info: SourceInfo) -> None:
-        with self._lock:
-            command, self._record_command = self._record_command, None
-        if command is _STOP_RECORDING:
-            self._finish_recording()
-        elif isinstance(command, RecordRequest):
-            self._finish_recording()
-            try:
-                self._recorder = LiveRecorder(command, info.width, info.height, info.fps,
-                                              self._settings.style)
-            except Exception as exc:  # noqa: BLE001 - reported, the preview goes on
-                self.recording_failed.emit(describe_error(exc))
-            else:
-                self.recording_started.emit(str(command.output))
+    def source_lost(self, message: str) -> None:
+        self._w.source_lost.emit(message)
 
-    def _record(self, result: LiveResult) -> None:
-        if self._recorder is None:
-            return
-        try:
-            # Only the skeleton picture is recorded; the raw one never is.
-            self._recorder.write(replace(result, raw=None))
-        except Exception as exc:  # noqa: BLE001
-            self._abort_recording()
-            self.recording_failed.emit(describe_error(exc))
+    def source_back(self) -> None:
+        self._w.source_back.emit()
 
-    def _finish_recording(self) -> None:
-        recorder, self._recorder = self._recorder, None
-        if recorder is None:
-            return
-        try:
-            path = recorder.close()
-        except Exception as exc:  # noqa: BLE001
-            self.recording_failed.emit(describe_error(exc))
-        else:
-            self.recording_stopped.emit(str(path))
+    def fall_detected(self, alert: FallAlert) -> None:
+        self._w.fall_detected.emit(alert)
 
-    def _abort_recording(self) -> None:
-        recorder, self._recorder = self._recorder, None
-        if recorder is not None:
-            recorder.abort()
+    def recording_started(self, path: str) -> None:
+        self._w.recording_started.emit(path)
+
+    def recording_stopped(self, path: str) -> None:
+        self._w.recording_stopped.emit(path)
+
+    def recording_failed(self, message: str) -> None:
+        self._w.recording_failed.emit(message)

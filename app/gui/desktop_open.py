@@ -1,7 +1,7 @@
 """Opening an export in the user's own programs (Show in folder, Play).
 
 Not QDesktopServices: it starts the file manager or player with this
-process's environment, where app/netguard.py has blocked the proxy
+process's environment, where app/base/netguard.py has blocked the proxy
 variables (and, in the frozen app, PyInstaller's loader has set
 LD_LIBRARY_PATH to the bundle). The user's programs must see the user's
 environment, so this runs the platform's opener (`xdg-open`, `open`,
@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app import netguard
+from app.base import netguard
 
 
 def opener_command(target: Path) -> list[str]:

@@ -5,10 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
 
-from app.core.studio_settings import StudioSettings
+from app.base.studio_settings import StudioSettings
 from app.gui.settings_panel import SettingsPanel
 from app.gui.widgets import form_group
 
@@ -29,7 +36,7 @@ class ExportPanel(SettingsPanel):
         self.folder.setReadOnly(True)
         self.folder.setToolTip("Where converted files and recordings are saved")
         browse = QPushButton("Browse\u2026")
-        browse.clicked.connect(self._browse)
+        browse.clicked.connect(self.choose_output_folder)
         row = QHBoxLayout()
         row.addWidget(self.folder, 1)
         row.addWidget(browse)
@@ -93,7 +100,7 @@ class ExportPanel(SettingsPanel):
         formats = tuple(f for f, box in (("json", self.json), ("csv", self.csv)) if box.isChecked())
         self._edit(keypoints=formats)
 
-    def _browse(self) -> None:
+    def choose_output_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Output folder", self.folder.text())
         if folder:
             self._edit(output_dir=folder)

@@ -1,7 +1,7 @@
 """The conversion queue: rows (a table model), the export worker on its own
 QThread, and the controller between them.
 
-The worker calls `app.core.pipeline.convert` (the CLI's pipeline) one job at
+The worker calls `app.engine.pipeline.convert` (the CLI's pipeline) one job at
 a time, so GUI and CLI outputs with the same settings are the same. Each
 job has its own cancel event; one failing job never stops the others.
 """
@@ -14,13 +14,23 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    Qt,
+    QThread,
+    Signal,
+    Slot,
+)
 
-from app.core.pipeline import ConvertJob, ConvertResult, ConvertSettings, Progress, convert, \
-    default_output_for, describe_error
-from app.cli_progress import format_duration
-from app.core.analysis_files import ReportPaths
-from app.core.errors import Cancelled
+from app.base.errors import Cancelled
+from app.base.settings import SkeletonSettings
+from app.base.text import format_duration
+from app.engine.jobs import ConvertJob, default_output_for, plan_job
+from app.engine.messages import describe_error
+from app.engine.pipeline import convert
+from app.engine.results import ConvertResult, Progress
 
 
 class RowStatus(Enum):
@@ -217,15 +227,13 @@ class ExportController(QObject):
         for row_id in waiting:
             self._start(row_id)
 
-    def add(self, source: Path, settings: ConvertSettings, out_dir: Path,
+    def add(self, source: Path, settings: SkeletonSettings, out_dir: Path,
             keypoint_formats: tuple[str, ...] = (), video_suffix: str = ".mp4",
             report: bool = False) -> int:
         row_id = next(self._ids)
         output = self._unique_output(default_output_for(Path(source), out_dir, video_suffix))
-        keypoints = tuple(output.with_suffix("." + f) for f in keypoint_formats)
-        reports = ReportPaths.for_video(output) if report else None
-        job = ConvertJob(Path(source), output, settings, keypoints, overwrite=False,
-                         report=reports)
+        job = plan_job(Path(source), settings, output, keypoint_formats=keypoint_formats,
+                       report=report)
         self.model.add(QueueRow(row_id, job))
         self._cancels[row_id] = threading.Event()
         if self._model_path is None:

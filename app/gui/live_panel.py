@@ -7,15 +7,16 @@ status bar, and turns clicks on a person into an exclusion request.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from app.core.live import LiveSettings, person_at
-from app.core.live_recorder import RecordRequest
-from app.core.types import PoseFrame
+from app.base.types import PoseFrame
+from app.engine.live import LiveSettings, person_at
+from app.engine.live_recorder import RecordRequest
 from app.gui.alert_banner import FallBanner
 from app.gui.capture_worker import CaptureWorker, LiveFrame
 from app.gui.live_session import LiveSession
@@ -37,8 +38,12 @@ class LivePanel(QWidget):
     error = Signal(str, str)  # title, text: worth a dialog
     running_changed = Signal(bool)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, record_request: Callable[[], RecordRequest | None] = lambda: None,
+                 parent: QWidget | None = None) -> None:
+        """`record_request()` names what a recording writes (None: the user
+        cancelled); the window supplies it."""
         super().__init__(parent)
+        self._record_request = record_request
         self.source_bar = SourceBar()
         self.preview = PreviewPanel()
         self.fall_banner = FallBanner()
@@ -53,7 +58,6 @@ class LivePanel(QWidget):
         self.session.running_changed.connect(self._on_running_changed)
         self.model_path: Path | None = None
         self.settings = LiveSettings()
-        self.record_target = lambda: None  # set by the window: () -> RecordRequest | None
         self.frames_shown = 0
         self._latest: LiveFrame | None = None
         self._info: SourceInfo | None = None
@@ -257,7 +261,7 @@ class LivePanel(QWidget):
         if not on:
             worker.stop_recording()
             return
-        request: RecordRequest | None = self.record_target()
+        request = self._record_request()
         if request is None:
             self.source_bar.record.setChecked(False)
             return

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from app.core.live import LiveSettings
+from app.engine.live import LiveSettings
 from app.gui.capture_worker import CaptureWorker
 from app.media.sources import FrameSource
 

@@ -24,8 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app import __version__
-    from app.core.pose import silence_native_logs
     from app.gui.settings_store import APPLICATION, ORGANIZATION, SettingsStore
+    from app.pose.estimator import silence_native_logs
 
     silence_native_logs()
     QCoreApplication.setOrganizationName(ORGANIZATION)

@@ -12,15 +12,32 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, \
-    QKeySequence
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel,
-                               QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from app.core.live import LiveSettings
-from app.core.live_recorder import RecordRequest
-from app.core.studio_settings import StudioSettings
+from app.base.studio_settings import StudioSettings
+from app.engine.jobs import expand_inputs
+from app.engine.live import LiveSettings
+from app.engine.live_recorder import RecordRequest
 from app.gui.background_panel import BackgroundPanel, media_filter
 from app.gui.export_panel import ExportPanel, output_dir_of
 from app.gui.export_queue import ExportController
@@ -32,20 +49,8 @@ from app.gui.settings_store import SettingsStore
 from app.gui.style_panel import StylePanel
 from app.gui.tasks import run_in_pool
 from app.gui.theme import THEME_MODES, ThemeManager
-from app.media.formats import is_media_path
 
 SAVE_DELAY_MS = 400
-
-
-def media_files_in(paths: list[Path]) -> list[Path]:
-    """Files as given, and the media files inside given folders."""
-    found = []
-    for p in paths:
-        if p.is_dir():
-            found.extend(sorted(f for f in p.iterdir() if f.is_file() and is_media_path(f)))
-        else:
-            found.append(p)
-    return found
 
 
 class MainWindow(QMainWindow):
@@ -69,8 +74,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1360, 860)
 
-        self.live = LivePanel()
-        self.live.record_target = self._record_request
+        self.live = LivePanel(record_request=self._record_request)
         self.exports = ExportController(self)
         self.queue = QueueView(self.exports)
         self._plots = None  # built just after the window shows (pyqtgraph loads slowly)
@@ -171,13 +175,13 @@ class MainWindow(QMainWindow):
         file = menu.addMenu("&File")
         self._action(file, "&Open files to convert\u2026", QKeySequence.StandardKey.Open,
                      self.open_files)
-        self._action(file, "Choose &output folder\u2026", None, self.export_panel._browse)
+        self._action(file, "Choose &output folder\u2026", None, self.export_panel.choose_output_folder)
         file.addSeparator()
         self._action(file, "&Quit", QKeySequence.StandardKey.Quit, self.close)
 
         live = menu.addMenu("&Live")
         self._action(live, "&Start / stop", "Ctrl+L", self.toggle_live)
-        self._action(live, "&Pause / resume", "Space", self.live.source_bar.pause.click)
+        self._action(live, "&Pause / resume", "Space", self.live.source_bar.toggle_pause)
         self._action(live, "&Record", "Ctrl+R", self.live.source_bar.record.click)
         self._action(live, "Show &camera picture", "Ctrl+K", self.live.source_bar.show_raw.click)
         self._action(live, "Refresh camera list", "F5", self.refresh_cameras)
@@ -243,7 +247,7 @@ class MainWindow(QMainWindow):
     # settings ------------------------------------------------------------------------
     def apply_changes(self, changes: dict) -> None:
         """Applies panel edits ({field: value}) to the settings everywhere."""
-        self.settings = replace(self.settings, **changes)
+        self.settings = self.settings.edited(**changes)
         sender = self.sender()
         for panel in self.panels:
             if panel is not sender:
@@ -264,8 +268,7 @@ class MainWindow(QMainWindow):
 
     def _push_live_settings(self) -> None:
         s = self.settings
-        self.live.set_settings(LiveSettings(style=s.style, background=s.background, pose=s.pose,
-                                            people=s.live_people(),
+        self.live.set_settings(LiveSettings(skeleton=s.live_skeleton(),
                                             show_raw=self.live.settings.show_raw))
 
     def exclude_person(self, person_id: int) -> None:
@@ -304,6 +307,8 @@ class MainWindow(QMainWindow):
             from app.gui.analysis_view import AnalysisView
             self._analysis_view = AnalysisView()
             self._analysis_view.seek_requested.connect(self.live.play_file_at)
+            self._analysis_view.open_failed.connect(
+                lambda message: self.show_error("Cannot open", message))
             if self.theme is not None:
                 self._analysis_view.set_dark(self.theme.dark)
             index = self.bottom_tabs.indexOf(self._analysis_placeholder)
@@ -354,7 +359,7 @@ class MainWindow(QMainWindow):
         try:
             self.store.save_preset(name, self.settings)
         except Exception as exc:  # noqa: BLE001 - disk problems become a message
-            from app.core.pipeline import describe_error
+            from app.engine.messages import describe_error
             self.show_error("Preset not saved", describe_error(exc))
             return
         self._refresh_presets()
@@ -379,8 +384,8 @@ class MainWindow(QMainWindow):
     # model ------------------------------------------------------------------------------
     def resolve_model(self) -> None:
         """Finds (or downloads, unless offline) and loads the model off the GUI thread."""
-        from app.core.model import resolve_model
-        from app.core.pose import check_model_loads
+        from app.pose.estimator import check_model_loads
+        from app.pose.model import resolve_model
         explicit, offline = self.explicit_model, True if self.settings.offline else None
         self.export_panel.set_model_text("Looking for the pose model\u2026")
 
@@ -463,7 +468,7 @@ class MainWindow(QMainWindow):
             pass  # the job reports the folder problem on its row
         settings = self.settings.convert_settings()
         ids = []
-        for path in media_files_in(paths):
+        for path in expand_inputs(paths)[0]:
             row_id = self.exports.add(path, settings, folder, self.settings.keypoints,
                                       self.settings.video_suffix, self.settings.report)
             ids.append(row_id)
@@ -473,7 +478,7 @@ class MainWindow(QMainWindow):
         return ids
 
     def _probe_duration(self, row_id: int, path: Path) -> None:
-        from app.media.formats import is_image_path
+        from app.base.formats import is_image_path
         if is_image_path(path):
             return
 
@@ -499,7 +504,7 @@ class MainWindow(QMainWindow):
             self.plot_keypoints(result)
 
     def plot_keypoints(self, result) -> None:
-        from app.core.analysis_files import series_of_keypoint_file
+        from app.engine.analysis_files import series_of_keypoint_file
         json_files = [k for k in result.keypoints if k.suffix.lower() == ".json"]
         if not json_files:
             return

@@ -6,9 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
 
-from app.core.studio_settings import StudioSettings
+from app.base.studio_settings import StudioSettings
 from app.gui.settings_panel import SettingsPanel
 from app.gui.widgets import ValueSlider, form_group
 
@@ -63,22 +70,24 @@ class PeoplePanel(SettingsPanel):
         layout.addWidget(box)
 
         self.max_people.valueChanged.connect(
-            lambda n: self._edit(pose=replace(self.settings.pose, max_people=n)))
-        self.tiles.toggled.connect(lambda on: self._people(tiles="auto" if on else None))
+            lambda n: self._edit(detection=replace(self.settings.detection, max_people=n)))
+        self.tiles.toggled.connect(
+            lambda on: self._edit(detection=replace(self.settings.detection,
+                                                    tiles="auto" if on else None)))
         self.only_largest.toggled.connect(lambda on: self._people(only_largest=on))
         self.live_smoothing.value_changed.connect(lambda v: self._edit(live_smoothing=v))
-        self.export_smoothing.value_changed.connect(lambda v: self._edit(export_smoothing=v))
+        self.export_smoothing.value_changed.connect(lambda v: self._people(smoothing=v))
         self.color_by_person.toggled.connect(
             lambda on: self._edit(style=replace(self.settings.style, color_by_person=on)))
         self.show_ids.toggled.connect(
             lambda on: self._edit(style=replace(self.settings.style, show_ids=on)))
 
     def _show(self, settings: StudioSettings) -> None:
-        self.max_people.setValue(settings.pose.max_people)
-        self.tiles.setChecked(settings.people.tiles is not None)
+        self.max_people.setValue(settings.detection.people_limit)
+        self.tiles.setChecked(settings.detection.tiles is not None)
         self.only_largest.setChecked(settings.people.only_largest)
         self.live_smoothing.set_value(settings.live_smoothing)
-        self.export_smoothing.set_value(settings.export_smoothing)
+        self.export_smoothing.set_value(settings.people.smoothing)
         self.color_by_person.setChecked(settings.style.color_by_person)
         self.show_ids.setChecked(settings.style.show_ids)
         ids = sorted(settings.people.exclude_ids)

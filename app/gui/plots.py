@@ -10,12 +10,19 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.analysis.angles import ANGLES
 from app.analysis.series import ANGLE_NAMES, SeriesBuffer, SeriesData
-from app.core.types import PoseFrame
+from app.base.types import PoseFrame
 from app.gui.widgets import swatch_icon
 
 REDRAW_MS = 200
@@ -42,7 +49,7 @@ class PlotsPanel(QWidget):
 
         self.joints = QListWidget()
         self.joints.setToolTip("Joint angles to plot")
-        self.joints.setMaximumWidth(170)
+        self.joints.setMaximumWidth(205)
         for i, name in enumerate(ANGLE_NAMES):
             # The swatch is the curve's colour: the list doubles as the legend.
             item = QListWidgetItem(swatch_icon(_rgb(_CURVE_COLORS[i]), 12),

@@ -7,13 +7,29 @@ from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QPainter
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMenu,
-                               QPushButton, QStyledItemDelegate, QStyleOptionViewItem,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.gui.desktop_open import open_in_desktop
-from app.gui.export_queue import (PROGRESS_ROLE, STATUS_ROLE, ExportController, QueueColumn,
-                                  QueueRow, RowStatus)
+from app.gui.export_queue import (
+    PROGRESS_ROLE,
+    STATUS_ROLE,
+    ExportController,
+    QueueColumn,
+    QueueRow,
+    RowStatus,
+)
 from app.gui.theme import ACCENT
 
 _STATUS_COLORS = {RowStatus.DONE: "#2fbf71", RowStatus.FAILED: "#e5484d",

@@ -3,12 +3,10 @@ edits as field changes, which the window applies to the one settings value."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
-from app.core.studio_settings import StudioSettings
+from app.base.studio_settings import StudioSettings
 
 
 class SettingsPanel(QScrollArea):
@@ -43,7 +41,7 @@ class SettingsPanel(QScrollArea):
     def _edit(self, **changes) -> None:
         if self._loading:
             return
-        self.settings = replace(self.settings, **changes)
+        self.settings = self.settings.edited(**changes)
         self.changed.emit(changes)
 
     def _build(self, layout: QVBoxLayout) -> None:

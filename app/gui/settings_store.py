@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from app.core.studio_settings import PRESET_KEYS, StudioSettings, from_dict, to_dict
+from app.base.studio_settings import PRESET_KEYS, StudioSettings, from_dict, to_dict
 
 ORGANIZATION = "PoseCloak"
 APPLICATION = "PoseCloak"
@@ -53,7 +53,7 @@ class SettingsStore:
             data = {}
         # Person IDs belong to one video or session: exclusions never carry over.
         settings = from_dict(data)
-        return replace(settings, people=replace(settings.people, exclude_ids=frozenset()))
+        return settings.edited(people=replace(settings.people, exclude_ids=frozenset()))
 
     def save(self, settings: StudioSettings) -> None:
         self._qs.setValue(_KEY_SETTINGS, json.dumps(to_dict(settings)))
@@ -89,7 +89,7 @@ class SettingsStore:
         self.presets_dir.mkdir(parents=True, exist_ok=True)
         path = self.presets_dir / _preset_file_name(name)
         look = to_dict(settings, PRESET_KEYS)
-        look["people"].pop("exclude_ids", None)
+        look["skeleton"]["people"].pop("exclude_ids", None)  # IDs belong to one session
         data = {"name": name.strip(), "settings": look}
         write_bytes_atomic(path, json.dumps(data, indent=2).encode("utf-8"))
         return path

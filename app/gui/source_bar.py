@@ -7,10 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
-                               QSlider, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QWidget,
+)
 
-from app.cli_progress import format_duration
+from app.base.text import format_duration
 from app.gui.background_panel import media_filter
 from app.media.camera import NO_CAMERA_MESSAGE, CameraDevice
 
@@ -146,6 +153,11 @@ class SourceBar(QWidget):
             self.source.setCurrentIndex(max(0, self.source.findData("file")))
 
     # state ----------------------------------------------------------------------
+    def toggle_pause(self) -> None:
+        """Pauses or resumes (Space), when pausing is possible."""
+        if self.pause.isEnabled():
+            self.pause.toggle()
+
     def set_running(self, running: bool, seekable: bool = False, duration_s: float = 0.0) -> None:
         self.start.setChecked(running)
         self.start.setText("Stop" if running else "Start")

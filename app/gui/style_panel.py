@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout
 
-from app.core.studio_settings import StudioSettings
+from app.base.studio_settings import StudioSettings
 from app.gui.settings_panel import SettingsPanel
 from app.gui.widgets import ColorButton, ValueSlider, form_group
 

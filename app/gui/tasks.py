@@ -20,7 +20,7 @@ class _Task(QRunnable):
         self._fn, self._signals = fn, signals
 
     def run(self) -> None:  # pool thread
-        from app.core.pipeline import describe_error
+        from app.engine.messages import describe_error
         try:
             value = self._fn()
         except Exception as exc:  # noqa: BLE001 - every failure reaches the GUI as text
@@ -49,7 +49,3 @@ def run_in_pool(fn: Callable[[], Any], on_done: Callable[[Any], None],
     signals.failed.connect(lambda message: finish(on_failed, message), queued)
     QThreadPool.globalInstance().start(_Task(fn, signals))
 
-
-def pending_tasks() -> int:
-    """Tasks whose result has not reached the GUI thread yet."""
-    return len(_alive)

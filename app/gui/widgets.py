@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import (QColorDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QSlider, QToolButton, QWidget)
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QToolButton,
+    QWidget,
+)
 
-from app.core.style import RGB, format_color
+from app.base.style import RGB, format_color
 
 
 def swatch_icon(rgb: RGB, size: int = 16) -> QIcon:

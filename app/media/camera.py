@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.core.types import Frame
+from app.base.types import Frame
 from app.media.sources import SourceInfo, SourceUnavailable, Waker
 
 NO_CAMERA_MESSAGE = ("No camera found. Connect a camera (and allow the app to use it), "

@@ -17,7 +17,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from app.core.errors import OutputError
+from app.base.errors import OutputError
 
 # Audio codecs MP4 holds that QuickTime, browsers and phones all play.
 MP4_COPYABLE_AUDIO = frozenset({"aac", "mp3", "alac"})
@@ -167,11 +167,13 @@ class VideoEncoder:
         stream.codec_context.time_base = self.time_base
         stream.codec_context.framerate = rate
         stream.options = dict(fmt.video_options)
-        # Frame threads, not PyAV's default slice threads: x264's sliced
-        # threads give a different file from run to run when the machine is
-        # busy (measured: the same frames encoded twice during a conversion
-        # differed in every frame), and the same input must give the same file.
-        stream.codec_context.thread_type = "FRAME"
+        # One x264 thread: the same input must give the same file, byte for
+        # byte (labs re-run archives), and x264's threads did not: its slice
+        # threads (PyAV's default) gave another file in most busy runs, its
+        # frame threads in about one of eight (measured with the same frames
+        # under load). The pose workers keep the cores busy anyway; one thread
+        # encodes 768x576 at about 130 fps here.
+        stream.codec_context.thread_count = 1
         # Tag BT.709 and convert with it, so players show the chosen colours.
         stream.codec_context.colorspace = 1
         stream.codec_context.color_primaries = 1
@@ -181,6 +183,10 @@ class VideoEncoder:
         self._stream = stream
         self._audio = (_AudioCarrier(audio_source, self._out, fmt)
                        if audio_source is not None else None)
+
+    @property
+    def has_audio(self) -> bool:
+        return self._audio is not None
 
     def write(self, image: np.ndarray, pts: int) -> None:
         """Encodes one frame (RGB, or RGBA for alpha formats) shown at `pts`

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.errors import InputError, OutputError
+from app.base.errors import InputError, OutputError
 
 # EXIF orientation -> the array operation that shows the picture upright.
 _ORIENT = {

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.core.errors import OutputError
+from app.base.errors import OutputError
 
 TEMP_MARK = ".posecloak-partial"
 _TEMP_RE = re.compile(r"^\..+\.posecloak-partial-(\d+)-\d+(\.[^.]+)?$")

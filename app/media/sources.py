@@ -1,5 +1,5 @@
-"""Live frame sources for the preview: a video file, or a synthetic stand-in
-for a camera (tests); cameras are in app.media.camera. Qt-free.
+"""Live frame sources for the preview: a video file played at its own pace
+(tests bring a stand-in camera of their own); cameras are in app.media.camera. Qt-free.
 
 A source is configured on any thread, then opened, read and closed by the one
 worker thread that uses it (cameras and decoders are not thread-safe). Only
@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
-
-from app.core.errors import PoseCloakError
-from app.core.types import Frame
+from app.base.errors import PoseCloakError
+from app.base.types import Frame
 
 
 class SourceUnavailable(PoseCloakError):
@@ -82,7 +80,7 @@ class Waker:
 # paced sources: files and synthetic pictures
 
 
-class _PacedSource:
+class PacedSource:
     """Plays timed frames at their own speed against the wall clock.
 
     Frames whose time has already passed are dropped when a newer one is due
@@ -228,7 +226,7 @@ class _PacedSource:
         return frame
 
 
-class FileSource(_PacedSource):
+class FileSource(PacedSource):
     """A video file played as a live source at its own speed; loops by default."""
 
     def __init__(self, path: Path, loop: bool = True) -> None:
@@ -250,46 +248,3 @@ class FileSource(_PacedSource):
         if start_s > 0 and self._info.time_base:
             start_pts = self._info.start_pts + int(start_s / self._info.time_base)
         return reader.frames(start_pts)
-
-
-class SyntheticSource(_PacedSource):
-    """Loops given RGB pictures at `fps` like a camera would deliver them.
-
-    `outage` (start_s, end_s), seconds after the first frame was delivered:
-    reads in that window raise SourceUnavailable, as an unplugged camera
-    does; `fail_after` frames delivered, reads raise RuntimeError (a broken
-    driver), for tests of error handling.
-    """
-
-    def __init__(self, images: Sequence[np.ndarray], fps: float = 30.0, *,
-                 name: str = "Synthetic camera", outage: tuple[float, float] | None = None,
-                 fail_after: int | None = None) -> None:
-        super().__init__(name, loop=True)
-        if not images:
-            raise ValueError("a synthetic source needs at least one picture")
-        self._images = [np.ascontiguousarray(i) for i in images]
-        self._fps = fps
-        self._outage = outage
-        self._fail_after = fail_after
-        self._first_at: float | None = None
-        self.delivered = 0
-
-    def _open(self) -> SourceInfo:
-        h, w = self._images[0].shape[:2]
-        return SourceInfo(self.name, w, h, self._fps, seekable=True,
-                          duration_s=len(self._images) / self._fps)
-
-    def _iterate(self, start_s: float) -> Iterator[Frame]:
-        first = int(round(start_s * self._fps))
-        for i in range(first, len(self._images)):
-            yield Frame(i, i / self._fps, self._images[i])
-
-    def _check_available(self, frame: Frame) -> None:
-        now = time.monotonic()
-        if self._first_at is None:
-            self._first_at = now
-        if self._outage is not None and self._outage[0] <= now - self._first_at < self._outage[1]:
-            raise SourceUnavailable(f"{self.name} stopped sending pictures.")
-        if self._fail_after is not None and self.delivered >= self._fail_after:
-            raise RuntimeError(f"{self.name}: simulated driver failure")
-        self.delivered += 1

@@ -15,8 +15,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from app.core.errors import InputError
-from app.core.types import Frame
+from app.base.errors import InputError
+from app.base.types import Frame
 
 # FFmpeg's logging stays at PyAV's default (off, no Python callback): a Python
 # log callback called from FFmpeg's decoder threads can deadlock on the GIL.
@@ -144,7 +144,8 @@ def probe(path: Path, *, count_frames: bool = False) -> VideoInfo:
             variable_frame_rate=vfr,
             audio_codec=audio.codec_context.name if audio is not None and audio.codec_context else None,
             audio_channels=(audio.codec_context.channels if audio is not None and audio.codec_context else 0),
-            audio_sample_rate=(audio.codec_context.sample_rate or 0) if audio is not None and audio.codec_context else 0,
+            audio_sample_rate=((audio.codec_context.sample_rate or 0)
+                               if audio is not None and audio.codec_context else 0),
             pixel_format=first.format.name,
         )
     if count_frames or info.frame_count <= 0:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -84,7 +83,7 @@ def open_window(qtbot, store, out_dir: Path | None = None, *, wait_model: bool =
     window = MainWindow(store)
     qtbot.addWidget(window)
     if out_dir is not None:
-        window.set_settings(replace(window.settings, output_dir=str(out_dir), jobs=1))
+        window.set_settings(window.settings.edited(output_dir=str(out_dir), jobs=1))
     window.show()
     if wait_model:
         qtbot.waitUntil(lambda: window.model_path is not None, timeout=60000)

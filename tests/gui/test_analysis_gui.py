@@ -11,11 +11,18 @@ from dataclasses import replace
 import pytest
 from PySide6.QtCore import Qt
 
-from app.media.sources import SyntheticSource
 from tests.gui.conftest import close_dialogs
 from tests.gui.test_convert_queue import drop_files, rows_finished
-from tests.helpers.motion_clips import (FALL_DURATION_S, FALL_KEYS, FALL_START_S, angle_schedule,
-                                        player_canvas, tipped, write_fall_clip)
+from tests.helpers.motion_clips import (
+    FALL_DURATION_S,
+    FALL_KEYS,
+    FALL_START_S,
+    angle_schedule,
+    player_canvas,
+    tipped,
+    write_fall_clip,
+)
+from tests.helpers.sources import SyntheticSource
 
 FALL_TIME = FALL_START_S + FALL_DURATION_S / 2
 

@@ -58,7 +58,7 @@ def test_dropped_files_convert_like_the_cli(qtbot, window, carphone, short_vtest
                     timeout=10000)
 
     # The CLI with the same settings writes the same pictures.
-    from app.cli import main as cli_main
+    from app.cli.main import main as cli_main
     cli_out = tmp_path / "cli.mp4"
     assert cli_main(["convert", str(carphone), "-o", str(cli_out), "--jobs", "1", "-q"]) == 0
     gui_frames = frames_of(rows[0].result.output)
@@ -134,7 +134,7 @@ def test_keep_audio_is_off_by_default_and_ticking_it_keeps_the_soundtrack(
     """Voices identify people: the Export panel's 'Keep audio' starts off (with
     a note saying why) and exports have no audio; ticked, they carry it. Play
     on a finished row starts the user's player with the user's environment."""
-    from app import netguard
+    from app.base import netguard
     from app.gui import desktop_open
     from tests.helpers.clips import write_clip
     panel = window.export_panel
@@ -176,3 +176,33 @@ def test_keep_audio_is_off_by_default_and_ticking_it_keeps_the_soundtrack(
     qtbot.waitUntil(lambda: bool(window.error_dialogs), timeout=5000)
     texts = close_dialogs(window)
     assert len(texts) == 1 and "was not found" in texts[0]
+
+
+def test_the_confidence_slider_and_the_cli_flag_give_the_same_file(qtbot, window, short_carphone,
+                                                                   out_dir, tmp_path):
+    """One settings value: a user raises Min. confidence to 0.80 and export
+    smoothing to 0.50 with the keyboard, then drops a clip; the export and
+    its keypoints are byte for byte what the CLI writes with --min-confidence
+    0.8 --smooth 0.5. (The slider used to reach only the drawing, while
+    tracking and smoothing kept 0.5: the same settings gave other files.)"""
+    from app.cli.arguments import build_parser, settings_from_args
+    from app.cli.main import main as cli_main
+    for slider, presses in ((window.style_panel.confidence.slider, 6),
+                            (window.people_panel.export_smoothing.slider, 10)):
+        slider.setFocus()
+        for _ in range(presses):
+            qtbot.keyClick(slider, Qt.Key.Key_Right)
+    assert window.settings.style.min_confidence == 0.8
+    assert window.settings.people.smoothing == 0.5
+    flags = ["--min-confidence", "0.8", "--smooth", "0.5", "--jobs", "1"]
+    assert window.settings.convert_settings() == settings_from_args(
+        build_parser().parse_args(["convert", str(short_carphone), *flags]))
+    drop_files(window, [short_carphone])
+    qtbot.waitUntil(lambda: rows_finished(window, 1), timeout=120000)
+    [row] = window.exports.model.rows()
+    assert row.status is RowStatus.DONE, row.message
+    cli_video, cli_keypoints = tmp_path / "cli.mp4", tmp_path / "cli.json"
+    assert cli_main(["convert", str(short_carphone), "-o", str(cli_video), *flags,
+                     "--keypoints", str(cli_keypoints), "-q"]) == 0
+    assert row.result.output.read_bytes() == cli_video.read_bytes()
+    assert row.result.keypoints[0].read_bytes() == cli_keypoints.read_bytes()

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from app.core.background import BackgroundSpec, FitMode
-from app.core.live import RateMeter, person_at
 from app.analysis.series import ANGLE_NAMES, SeriesBuffer
-from app.core.analysis_files import series_of_keypoint_file
-from app.core.studio_settings import StudioSettings, from_dict, to_dict
-from app.core.style import RenderStyle
-from app.core.types import PoseFrame
-from app.media.sources import FileSource, SourceEnded, SourceUnavailable, SyntheticSource
+from app.base.settings import BackgroundSpec, DetectionSettings, FitMode, PeopleSettings
+from app.base.studio_settings import StudioSettings, from_dict, to_dict
+from app.base.style import RenderStyle
+from app.base.types import PoseFrame
+from app.engine.analysis_files import series_of_keypoint_file
+from app.engine.live import RateMeter, person_at
+from app.media.sources import FileSource, SourceEnded, SourceUnavailable
+from tests.helpers.sources import SyntheticSource
 
 
 def test_file_source_is_paced_drops_late_frames_pauses_and_seeks(short_carphone):
@@ -68,19 +68,19 @@ def test_synthetic_source_outage_and_failure(person_frames):
 
 def test_settings_round_trip_and_forgiving_reading(tmp_path):
     settings = StudioSettings(
+        keypoints=("csv",), live_smoothing=0.25, offline=True).edited(
         style=RenderStyle(color=(1, 2, 3), left_color=(4, 5, 6), thickness=7.5, show_face=False),
         background=BackgroundSpec(color=(9, 9, 9), path=tmp_path / "bg.png", fit=FitMode.FILL,
                                   loop=False),
-        keypoints=("csv",), live_smoothing=0.25, offline=True)
-    settings = replace(settings, people=replace(settings.people, tiles="auto",
-                                                exclude_ids=frozenset({2, 5})))
+        detection=DetectionSettings(tiles="auto"),
+        people=PeopleSettings(exclude_ids=frozenset({2, 5})))
     text = json.dumps(to_dict(settings))
     assert from_dict(json.loads(text)) == settings
     # Bad values fall back one by one; unknown keys are ignored.
     damaged = json.loads(text)
-    damaged["style"]["opacity"] = 7  # out of range
-    damaged["style"]["color"] = "cyan"
-    damaged["keep_audio"] = "yes"
+    damaged["skeleton"]["style"]["opacity"] = 7  # out of range
+    damaged["skeleton"]["style"]["color"] = "cyan"
+    damaged["skeleton"]["keep_audio"] = "yes"
     damaged["unknown"] = 1
     back = from_dict(damaged)
     assert back.style.opacity == 1.0 and back.style.color == RenderStyle().color
@@ -88,7 +88,9 @@ def test_settings_round_trip_and_forgiving_reading(tmp_path):
     assert from_dict("garbage") == StudioSettings()
     # Exports and preview each get their own smoothing; the rest is shared.
     assert settings.convert_settings().people.smoothing == 0.0
-    assert settings.live_people().smoothing == 0.25
+    assert settings.live_skeleton().people.smoothing == 0.25
+    # Exports use exactly the skeleton settings, the value the CLI builds.
+    assert settings.convert_settings() == settings.skeleton
     assert settings.convert_settings().people.exclude_ids == {2, 5}
 
 
@@ -116,8 +118,8 @@ def test_rate_meter():
 
 
 def test_angles_and_series_from_keypoints(tmp_path):
-    from app.core.keypoints import open_keypoint_writer
-    from app.core.landmarks import INDEX
+    from app.base.landmarks import INDEX
+    from app.engine.keypoints import open_keypoint_writer
     lm = np.zeros((1, 33, 5), np.float32)
     lm[0, :, 3:] = 0.9
     lm[0, INDEX["left_hip"], :2] = (0.5, 0.2)
@@ -147,8 +149,8 @@ def test_angles_and_series_from_keypoints(tmp_path):
 
 
 def test_live_recorder_abort_leaves_nothing(tmp_path, person_frames):
-    from app.core.live import LiveResult, LiveTimings
-    from app.core.live_recorder import LiveRecorder, RecordRequest
+    from app.engine.live import LiveResult, LiveTimings
+    from app.engine.live_recorder import LiveRecorder, RecordRequest
     out = tmp_path / "rec.mp4"
     recorder = LiveRecorder(RecordRequest(out, (tmp_path / "rec.json",)), 176, 144, 15,
                             RenderStyle())

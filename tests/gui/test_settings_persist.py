@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt
-
-from app.core.background import FitMode
+from app.base.settings import FitMode
 from tests.gui.conftest import close_dialogs, open_window, window_threads_ended
 
 
@@ -31,9 +29,9 @@ def test_settings_persist_across_a_new_window(qtbot, store, out_dir, tmp_path):
 
     second = open_window(qtbot, store, wait_model=False)
     s = second.settings
-    assert s == replace(expected, people=replace(expected.people, exclude_ids=frozenset()))
+    assert s == expected.edited(people=replace(expected.people, exclude_ids=frozenset()))
     assert s.style.thickness == 20 and not s.style.show_face
-    assert s.people.tiles == "auto" and s.people.only_largest and s.live_smoothing == 0.8
+    assert s.detection.tiles == "auto" and s.people.only_largest and s.live_smoothing == 0.8
     assert s.background.color == (10, 20, 30) and s.background.fit is FitMode.FILL
     assert s.keypoints == ("json", "csv") and s.offline and s.output_dir == str(out_dir)
     # The controls show the restored values.
@@ -56,7 +54,7 @@ def test_settings_persist_across_a_new_window(qtbot, store, out_dir, tmp_path):
 
 
 def test_damaged_settings_file_falls_back_to_defaults(qtbot, store):
-    from app.core.studio_settings import StudioSettings
+    from app.base.studio_settings import StudioSettings
     store.set_value("session/settings", '{"style": {"thickness": -4, "color": "nope"}, "jobs": "x"')
     window = open_window(qtbot, store, wait_model=False)
     assert window.settings == StudioSettings()
@@ -65,11 +63,11 @@ def test_damaged_settings_file_falls_back_to_defaults(qtbot, store):
 
 
 def test_missing_model_offline_is_a_message(qtbot, store, monkeypatch, tmp_path):
-    import app.core.model as model
+    import app.pose.model as model
     monkeypatch.delenv("POSECLOAK_MODEL", raising=False)
     monkeypatch.setattr(model, "bundled_dirs", lambda: [tmp_path / "none"])
     monkeypatch.setattr(model, "cache_dir", lambda: tmp_path / "cache")
-    from app.core.studio_settings import StudioSettings
+    from app.base.studio_settings import StudioSettings
     store.save(replace(StudioSettings(), offline=True))
     window = open_window(qtbot, store, wait_model=False)
     with qtbot.waitSignal(window.model_failed, timeout=20000) as failed:

@@ -14,8 +14,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from app.core.landmarks import LANDMARK_NAMES, NUM_LANDMARKS
-from app.core.types import PoseFrame
+from app.base.landmarks import LANDMARK_NAMES, NUM_LANDMARKS
+from app.base.types import PoseFrame
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTIAL_MARK = ".posecloak-partial-"
@@ -131,8 +131,8 @@ def poses_from_keypoints(path: Path) -> list[PoseFrame]:
 
 def cli_env(**extra: str) -> dict[str, str]:
     """The environment a user's shell would give the CLI: this process's, with
-    the proxy settings it started with (app.netguard blocks them in here)."""
-    from app import netguard
+    the proxy settings it started with (app.base.netguard blocks them in here)."""
+    from app.base import netguard
     proxy_vars = {*netguard.PROXY_VARS, *netguard.NO_PROXY_VARS}
     env = {k: v for k, v in os.environ.items() if k not in proxy_vars}
     env.update({k: v for k, v in netguard.original_environ().items() if k in proxy_vars})

@@ -18,7 +18,6 @@ import json
 import os
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -52,7 +51,7 @@ def main(argv: list[str]) -> int:
     out = work / "out"
     out.mkdir(parents=True, exist_ok=True)
     window = MainWindow(SettingsStore(work / "settings.ini"))
-    window.set_settings(replace(window.settings, output_dir=str(out), jobs=1))
+    window.set_settings(window.settings.edited(output_dir=str(out), jobs=1))
     window.show()
     summary: dict[str, object] = {}
     try:

@@ -128,7 +128,8 @@ def traced_command(command: list[str], trace_file: Path) -> list[str]:
             "-e", f"trace={TRACED}", "-o", str(trace_file), *command]
 
 
-def run_traced(command: list[str], trace_file: Path, **kwargs) -> tuple[subprocess.CompletedProcess, list[Attempt]]:
+def run_traced(command: list[str], trace_file: Path,
+               **kwargs) -> tuple[subprocess.CompletedProcess, list[Attempt]]:
     """Runs `command` under strace; returns its result and the off-machine attempts."""
     res = subprocess.run(traced_command(command, trace_file), **kwargs)
     text = Path(trace_file).read_text(errors="replace") if Path(trace_file).exists() else ""

@@ -12,9 +12,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from app.core.pose import PoseEstimator, PoseOptions
-from app.core.tiles import TiledPoseEstimator
-from app.core.types import PoseFrame
+from app.base.settings import DetectionSettings
+from app.base.types import PoseFrame
+from app.media.images import resize_rgb
+from app.pose.estimator import PoseEstimator
+from app.pose.tiles import TiledPoseEstimator
 
 VTEST_START = 200  # people walk through the middle of the scene here
 VTEST_FRAMES = 40
@@ -39,8 +41,8 @@ def vtest_images(path: Path, start: int = VTEST_START, count: int = VTEST_FRAMES
 @lru_cache(maxsize=4)
 def _vtest_run(path: Path, model: Path, tiles: bool):
     images = vtest_images(path)
-    options = PoseOptions(max_people=MAX_PEOPLE)
-    est = (TiledPoseEstimator(model, options, grid="auto") if tiles
+    options = DetectionSettings(max_people=MAX_PEOPLE)
+    est = (TiledPoseEstimator(model, options, grid="auto", resize=resize_rgb) if tiles
            else PoseEstimator(model, options))
     out, candidates = [], []
     with est:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.chunked_pose import WARMUP_FRAMES, Chunk, ChunkedPose
-from app.core.people import PeopleOptions, make_pose_estimator
-from app.core.pose import PoseOptions
-from app.core.seams import match_people
+from app.base.settings import DetectionSettings
+from app.engine.chunked_pose import WARMUP_FRAMES, Chunk, ChunkedPose
 from app.media.images import resize_rgb
 from app.media.video import VideoReader, probe, scan_pts
+from app.people.seams import match_people
+from app.pose.factory import make_pose_estimator
 from tests.helpers.clips import write_clip
 
 # Looser than the seam rule itself: two passes drift apart by a few pixels.
@@ -69,7 +69,7 @@ def pose_passes(clip: Path, model: Path, chunks: list[Chunk], jobs: int,
     pts = scan_pts(clip) if len(chunks) > 1 else None
     stop = threading.Event()
     runner = ChunkedPose(clip, info, pts, chunks, jobs,
-                         lambda: make_pose_estimator(model, PoseOptions(), PeopleOptions()),
+                         lambda: make_pose_estimator(model, DetectionSettings()),
                          stop, **kwargs)
     runner.start()
     try:

@@ -1,0 +1,13 @@
+"""Words and numbers as the CLI and the app show them."""
+
+from __future__ import annotations
+
+
+def format_duration(seconds: float | None) -> str:
+    """`1:05`, `1:02:03`; `--:--` when unknown."""
+    if seconds is None:
+        return "--:--"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -1,0 +1,109 @@
+"""Immutable values that cross threads: decoded frames and pose results.
+
+Arrays inside them are made read-only so a snapshot handed to another thread
+cannot change under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from app.base.landmarks import NUM_LANDMARKS
+
+# Columns of a landmark array: normalised x and y (0..1 of the frame), MediaPipe's
+# relative depth z, and the model's visibility and presence scores (0..1).
+X, Y, Z, VISIBILITY, PRESENCE = range(5)
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    if array.flags.writeable:
+        array = array.copy() if not array.flags.owndata else array
+        array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One decoded picture in display orientation, RGB uint8 (H, W, 3).
+
+    `index` counts frames in display order from 0; `pts` is the source
+    presentation timestamp in `time_base` units (None for stills); `time_s`
+    is seconds from the start of the stream.
+    """
+
+    index: int
+    time_s: float
+    image: np.ndarray
+    pts: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "image", _frozen(self.image))
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+
+def empty_landmarks() -> np.ndarray:
+    return _frozen(np.zeros((0, NUM_LANDMARKS, 5), np.float32))
+
+
+@dataclass(frozen=True, eq=False)
+class PoseFrame:
+    """Everything found in one frame; no pixels of it.
+
+    landmarks: float32 (people, 33, 5), see X..PRESENCE.
+    ids: one person ID per row (-1 while untracked).
+    valid: bool (people, 33); False where a landmark fell below the confidence
+    threshold or was removed (face points off), so it is neither drawn nor
+    exported as valid.
+    """
+
+    index: int
+    time_s: float
+    width: int
+    height: int
+    landmarks: np.ndarray = field(default_factory=empty_landmarks)
+    ids: tuple[int, ...] = ()
+    valid: np.ndarray | None = None
+    pts: int | None = None
+
+    def __post_init__(self) -> None:
+        lm = np.asarray(self.landmarks, dtype=np.float32)
+        if lm.ndim != 3 or lm.shape[1:] != (NUM_LANDMARKS, 5):
+            raise ValueError(f"landmarks must be (people, 33, 5), got {lm.shape}")
+        object.__setattr__(self, "landmarks", _frozen(lm))
+        if not self.ids:
+            object.__setattr__(self, "ids", tuple([-1] * lm.shape[0]))
+        if len(self.ids) != lm.shape[0]:
+            raise ValueError("one id per person is required")
+        valid = self.valid
+        if valid is None:
+            valid = np.ones(lm.shape[:2], dtype=bool)
+        object.__setattr__(self, "valid", _frozen(np.asarray(valid, dtype=bool)))
+
+    @property
+    def people(self) -> int:
+        return int(self.landmarks.shape[0])
+
+    def pixels(self, width: int | None = None, height: int | None = None) -> np.ndarray:
+        """(people, 33, 2) float32 positions in pixels of a width x height image."""
+        w = self.width if width is None else width
+        h = self.height if height is None else height
+        return self.landmarks[:, :, :2] * np.array([w, h], np.float32)
+
+    def with_people(self, landmarks: np.ndarray, ids: tuple[int, ...],
+                    valid: np.ndarray | None) -> PoseFrame:
+        return replace(self, landmarks=landmarks, ids=tuple(ids), valid=valid)
+
+    def select(self, rows: list[int] | np.ndarray) -> PoseFrame:
+        """A copy that keeps only the given person rows."""
+        rows = list(rows)
+        return self.with_people(self.landmarks[rows], tuple(self.ids[i] for i in rows),
+                                self.valid[rows])

@@ -1,0 +1,1 @@
+"""The command line: argument parsing and terminal progress over the engine."""

@@ -1,0 +1,183 @@
+"""One live preview step, Qt-free: frame -> pose -> people -> skeleton image.
+
+`LiveProcessor` belongs to the thread that created it (it owns a MediaPipe
+landmarker); settings are swapped between frames with `update`, and only
+the parts that changed are rebuilt, so a new colour shows on the next frame
+without reloading the model. Results are immutable snapshots.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from app.base.settings import (
+    SkeletonSettings,
+)
+from app.base.types import Frame, PoseFrame
+from app.draw.render import SkeletonRenderer
+from app.engine.backgrounds import open_background
+from app.engine.estimators import open_estimator
+from app.people.processor import PeopleProcessor
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """The live loop's settings: the one settings value (as the preview is
+    to look) and whether to hand the camera picture on for framing."""
+
+    skeleton: SkeletonSettings = field(default_factory=SkeletonSettings)
+    show_raw: bool = False  # never saved, never recorded
+
+
+@dataclass(frozen=True)
+class LiveTimings:
+    inference_ms: float
+    render_ms: float
+
+
+def _readonly(image: np.ndarray) -> np.ndarray:
+    image.setflags(write=False)
+    return image
+
+
+@dataclass(frozen=True, eq=False)
+class LiveResult:
+    """One processed frame: the pose, the skeleton picture (what is shown and
+    recorded) and, only when asked for, the raw picture for framing."""
+
+    pose: PoseFrame
+    rendered: np.ndarray
+    raw: np.ndarray | None
+    timings: LiveTimings
+    session_s: float  # seconds since the live session started
+
+
+class LiveProcessor:
+    """Estimator + PeopleProcessor + SkeletonRenderer + background, for one
+    live session. Thread: only the thread that created it."""
+
+    def __init__(self, model_path: Path, settings: LiveSettings, fps: float = 30.0) -> None:
+        self.model_path = Path(model_path)
+        self.fps = fps
+        self.settings = settings
+        self._started = time.monotonic()
+        self._count = 0
+        self._estimator = None
+        self._people: PeopleProcessor | None = None
+        self._renderer = SkeletonRenderer(settings.skeleton.style)
+        self._background = None
+        self._background_key: tuple | None = None
+
+    def update(self, settings: LiveSettings) -> None:
+        """Takes new settings; rebuilds only what they change."""
+        old, self.settings = self.settings.skeleton, settings
+        new = settings.skeleton
+        if new.style != old.style:
+            self._renderer = SkeletonRenderer(new.style)
+        if new.detection != old.detection:
+            self._close_estimator()
+        if self._people is not None and (new.people, new.min_confidence) != (
+                old.people, old.min_confidence):
+            self._people.reconfigure(new.people, new.min_confidence)
+
+    def reset_tracking(self) -> None:
+        """Forgets motion history (after a seek or a jump in the source)."""
+        self._people = None
+
+    def process(self, frame: Frame) -> LiveResult:
+        if self._estimator is None:
+            self._estimator = open_estimator(self.model_path, self.settings.skeleton.detection)
+        if self._people is None:
+            skeleton = self.settings.skeleton
+            self._people = PeopleProcessor(skeleton.people, self.fps, skeleton.min_confidence)
+        session_s = time.monotonic() - self._started
+        t0 = time.perf_counter()
+        # Live timestamps follow the wall clock, so they rise across loops and seeks.
+        landmarks = self._estimator.detect(frame.image, int(session_s * 1000))
+        t1 = time.perf_counter()
+        pose = PoseFrame(index=self._count, time_s=session_s, width=frame.width,
+                         height=frame.height, landmarks=landmarks, pts=frame.pts)
+        self._count += 1
+        ready = self._people.push(pose)
+        pose = ready[-1] if ready else pose.select([])
+        result = self._render(pose, frame.image if self.settings.show_raw else None, session_s)
+        return replace(result, timings=LiveTimings((t1 - t0) * 1000, result.timings.render_ms))
+
+    def rerender(self, previous: LiveResult) -> LiveResult:
+        """The previous pose drawn with the current style and background (a
+        paused source still shows style changes)."""
+        return self._render(previous.pose, previous.raw if self.settings.show_raw else None,
+                            previous.session_s)
+
+    def _render(self, pose: PoseFrame, raw: np.ndarray | None, session_s: float) -> LiveResult:
+        t0 = time.perf_counter()
+        background = self._background_for(pose.width, pose.height)
+        rendered = _readonly(self._renderer.render(background.frame_at(session_s), pose))
+        render_ms = (time.perf_counter() - t0) * 1000
+        return LiveResult(pose, rendered, raw, LiveTimings(0.0, render_ms), session_s)
+
+    def _background_for(self, width: int, height: int):
+        spec = self.settings.skeleton.background
+        key = (spec, width, height)
+        if key != self._background_key:
+            if self._background is not None:
+                self._background.close()
+            self._background = None
+            self._background_key = key
+            self._background = open_background(spec, width, height)
+        return self._background
+
+    def _close_estimator(self) -> None:
+        estimator, self._estimator = self._estimator, None
+        if estimator is not None:
+            estimator.close()
+
+    def close(self) -> None:
+        self._close_estimator()
+        if self._background is not None:
+            self._background.close()
+            self._background = None
+
+
+class RateMeter:
+    """Events per second over the last `window_s` seconds."""
+
+    def __init__(self, window_s: float = 1.0) -> None:
+        self.window_s = window_s
+        self._stamps: deque[tuple[float, int]] = deque()
+
+    def add(self, total: int, now: float | None = None) -> None:
+        """Records a running total (frames so far) at time `now`."""
+        now = time.monotonic() if now is None else now
+        self._stamps.append((now, total))
+        while len(self._stamps) > 2 and now - self._stamps[0][0] > self.window_s:
+            self._stamps.popleft()
+
+    @property
+    def rate(self) -> float:
+        if len(self._stamps) < 2:
+            return 0.0
+        (t0, n0), (t1, n1) = self._stamps[0], self._stamps[-1]
+        return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
+
+
+def person_at(pose: PoseFrame, x_norm: float, y_norm: float, margin: float = 0.03) -> int | None:
+    """The ID of the person whose landmark box (grown by `margin`) holds the
+    point; the smallest box wins where boxes overlap. None if nobody is there."""
+    best: tuple[float, int] | None = None
+    for row in range(pose.people):
+        valid = pose.valid[row]
+        if not valid.any():
+            continue
+        xy = pose.landmarks[row, valid, :2]
+        (x0, y0), (x1, y1) = xy.min(axis=0) - margin, xy.max(axis=0) + margin
+        if x0 <= x_norm <= x1 and y0 <= y_norm <= y1:
+            area = float((x1 - x0) * (y1 - y0))
+            if best is None or area < best[0]:
+                best = (area, pose.ids[row])
+    return None if best is None or best[1] < 0 else best[1]

@@ -1,0 +1,72 @@
+"""What a conversion reports: progress while it runs, the result after."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Progress:
+    frames_done: int
+    frames_total: int
+    elapsed_s: float
+
+    @property
+    def fps(self) -> float:
+        return self.frames_done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def fraction(self) -> float:
+        if self.frames_total <= 0:
+            return 0.0
+        return min(1.0, self.frames_done / self.frames_total)
+
+    @property
+    def eta_s(self) -> float | None:
+        if self.frames_total <= 0 or self.fps <= 0:
+            return None
+        return max(0.0, (self.frames_total - self.frames_done) / self.fps)
+
+
+@dataclass(frozen=True)
+class ConvertResult:
+    source: Path
+    output: Path
+    keypoints: tuple[Path, ...]
+    frames: int
+    duration_s: float
+    elapsed_s: float
+    max_people: int
+    corrupt_packets: int
+    audio: bool
+    jobs: int
+    video_end_s: float = 0.0  # where the last converted frame ends
+    analysis: object = None  # app.analysis.analysis.Analysis, when one was made
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def ends_early(self) -> bool:
+        """True when the video stops well before the file's declared length:
+        a file cut off mid-stream (the readable part is still converted)."""
+        if self.duration_s <= 0 or self.frames == 0:
+            return False
+        step = self.video_end_s / self.frames
+        return self.video_end_s < self.duration_s - max(0.5, 2 * step)
+
+    def notes(self) -> list[str]:
+        """What a user should know about a successful conversion."""
+        out = []
+        if self.corrupt_packets:
+            out.append(f"{self.corrupt_packets} damaged packet(s) skipped")
+        if self.ends_early:
+            out.append(f"the video ends at {self.video_end_s:.1f} s of the file's "
+                       f"{self.duration_s:.1f} s: the file looks truncated")
+        return out
+
+
+ProgressFn = Callable[[Progress], None]

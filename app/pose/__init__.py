@@ -1,0 +1,3 @@
+"""Pose estimation: MediaPipe's PoseLandmarker to NumPy, tiled detection, the model file.
+Imports only app.base.
+"""

@@ -1,0 +1,156 @@
+"""Pose estimation with MediaPipe PoseLandmarker, returning plain NumPy values.
+
+MediaPipe is imported lazily (it is heavy and pulls in matplotlib). A
+`PoseEstimator` belongs to the thread that created it; create and close it
+in the worker that uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from app.base.errors import ModelError
+from app.base.landmarks import NUM_LANDMARKS
+from app.base.settings import DetectionSettings
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_silenced = False  # fd 2 already points at the null device for good
+
+
+_stderr_lock = threading.Lock()
+
+
+@contextmanager
+def _quiet_native_stderr():
+    """TFLite prints alignment warnings straight to fd 2 while loading; hide
+    them so the CLI's stderr carries only our own messages. fd 2 is process
+    wide, so concurrent loaders take turns (else one could restore another's
+    /dev/null)."""
+    with _stderr_lock:
+        if _silenced:
+            yield
+            return
+        try:
+            saved = os.dup(2)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+        except OSError:
+            yield
+            return
+        try:
+            os.dup2(devnull, 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
+
+
+def silence_native_logs() -> None:
+    """Sends native (C++) stderr chatter of MediaPipe/TFLite to the null device
+    for the rest of the process, while Python's sys.stderr keeps the real
+    terminal. Set POSECLOAK_DEBUG=1 to see the native logs."""
+    global _silenced
+    if _silenced or os.environ.get("POSECLOAK_DEBUG"):
+        return
+    try:
+        import sys
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        sys.stderr = os.fdopen(saved, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8",
+                               errors="backslashreplace", closefd=False)
+        _silenced = True
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def check_model_loads(model_path: Path) -> None:
+    """Loads the model once (IMAGE mode) so a bad file fails before any work."""
+    PoseEstimator(model_path, DetectionSettings(max_people=1), video=False).close()
+
+
+def result_to_array(pose_landmarks) -> np.ndarray:
+    """MediaPipe's list of landmark lists -> float32 (people, 33, 5)."""
+    out = np.zeros((len(pose_landmarks), NUM_LANDMARKS, 5), np.float32)
+    for p, landmarks in enumerate(pose_landmarks):
+        for i, lm in enumerate(landmarks[:NUM_LANDMARKS]):
+            out[p, i] = (lm.x, lm.y, lm.z, lm.visibility or 0.0, lm.presence or 0.0)
+    return out
+
+
+class PoseEstimator:
+    """Wraps a PoseLandmarker in VIDEO mode (or IMAGE mode for stills).
+
+    VIDEO mode requires strictly increasing timestamps; `detect` bumps a
+    repeated or backwards stamp by 1 ms so damaged files cannot break it.
+    """
+
+    def __init__(self, model_path: Path, options: DetectionSettings = DetectionSettings(), *,
+                 video: bool = True) -> None:
+        self.options = options
+        self.video = video
+        self._last_ms = -1
+        from app.base import netguard
+        netguard.install()  # re-asserted in case anything changed the proxy variables
+        try:
+            from app.pose.deferred_imports import defer_unused_imports
+            defer_unused_imports()
+            import mediapipe as mp
+            from mediapipe.tasks.python import BaseOptions
+            from mediapipe.tasks.python.vision import (
+                PoseLandmarker,
+                PoseLandmarkerOptions,
+                RunningMode,
+            )
+        except ImportError as exc:  # pragma: no cover - broken install
+            raise ModelError(f"MediaPipe is not installed correctly ({exc}).") from None
+        self._mp = mp
+        mp_options = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=RunningMode.VIDEO if video else RunningMode.IMAGE,
+            num_poses=options.people_limit,
+            min_pose_detection_confidence=options.min_detection_confidence,
+            min_pose_presence_confidence=options.min_presence_confidence,
+            min_tracking_confidence=options.min_tracking_confidence,
+        )
+        try:
+            with _quiet_native_stderr():
+                self._landmarker = PoseLandmarker.create_from_options(mp_options)
+        except Exception:  # noqa: BLE001 - MediaPipe raises RuntimeError/ValueError variants
+            from app.pose.model import damaged_model_advice
+            raise ModelError(f"the pose model {Path(model_path).name} could not be loaded (damaged "
+                             f"or not a PoseLandmarker bundle); {damaged_model_advice(model_path)}."
+                             ) from None
+
+    def detect(self, rgb: np.ndarray, timestamp_ms: int | None = None) -> np.ndarray:
+        """Landmarks (people, 33, 5) found in one RGB uint8 image."""
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB,
+                               data=np.ascontiguousarray(rgb))
+        if self.video:
+            ts = int(timestamp_ms or 0)
+            if ts <= self._last_ms:
+                ts = self._last_ms + 1
+            self._last_ms = ts
+            result = self._landmarker.detect_for_video(image, ts)
+        else:
+            result = self._landmarker.detect(image)
+        return result_to_array(result.pose_landmarks)
+
+    def close(self) -> None:
+        landmarker, self._landmarker = getattr(self, "_landmarker", None), None
+        if landmarker is not None:
+            landmarker.close()
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

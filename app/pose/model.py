@@ -1,0 +1,156 @@
+"""Finding the pose model: one place decides which file is used.
+
+Order: an explicit path (--model or a GUI setting), the POSECLOAK_MODEL
+environment variable, a model bundled beside a frozen app or in the source
+tree's resources/models/, the user cache; else a one-time download of the
+official bundle into the cache (never when offline). The download is the
+app's only network use; it goes out through the user's own proxy settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from app.base.errors import ModelError
+
+VARIANTS = ("lite", "full", "heavy")
+DEFAULT_VARIANT = "full"
+ENV_MODEL = "POSECLOAK_MODEL"
+ENV_OFFLINE = "POSECLOAK_OFFLINE"
+_URL = ("https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
+        "pose_landmarker_{v}/float16/latest/pose_landmarker_{v}.task")
+
+ProgressFn = Callable[[int, int], None]  # (bytes done, bytes total or 0)
+
+
+def model_filename(variant: str) -> str:
+    if variant not in VARIANTS:
+        raise ModelError(f"unknown model variant '{variant}' (choose lite, full or heavy).")
+    return f"pose_landmarker_{variant}.task"
+
+
+def offline_from_env() -> bool:
+    return os.environ.get(ENV_OFFLINE, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+    return Path(user_cache_dir("posecloak", appauthor=False)) / "models"
+
+
+def bundled_dirs() -> list[Path]:
+    """Folders that may hold a model shipped with the app."""
+    dirs = []
+    meipass = getattr(sys, "_MEIPASS", None)
+    if meipass:
+        dirs.append(Path(meipass) / "resources" / "models")
+    if getattr(sys, "frozen", False):
+        dirs.append(Path(sys.executable).resolve().parent / "resources" / "models")
+    dirs.append(Path(__file__).resolve().parents[2] / "resources" / "models")
+    return dirs
+
+
+def damaged_model_advice(path: Path) -> str:
+    """What to do about a bad model file, by where it came from."""
+    try:
+        cached = Path(path).resolve().is_relative_to(cache_dir().resolve())
+    except OSError:
+        cached = False
+    if cached:
+        return f"delete {path} and run again to download a fresh copy"
+    return f"replace it with a good pose_landmarker .task file (--model or {ENV_MODEL})"
+
+
+def check_model_file(path: Path) -> Path:
+    """Cheap structural check: a .task bundle is a zip of TFLite models."""
+    if not path.is_file():
+        raise ModelError(f"pose model not found at {path}; set {ENV_MODEL} or --model to a "
+                         "pose_landmarker_*.task file.")
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            names = bundle.namelist()
+    except (zipfile.BadZipFile, OSError):
+        raise ModelError(f"the pose model {path.name} is damaged (not a MediaPipe .task bundle); "
+                         f"{damaged_model_advice(path)}.") from None
+    if not any(n.endswith(".tflite") for n in names):
+        raise ModelError(f"{path.name} is not a PoseLandmarker bundle (no .tflite inside).")
+    return path
+
+
+def find_model(explicit: Path | str | None = None, variant: str = DEFAULT_VARIANT) -> Path | None:
+    """The model to use without downloading, or None if there is none."""
+    if explicit:
+        return check_model_file(Path(explicit).expanduser())
+    env = os.environ.get(ENV_MODEL)
+    if env:
+        return check_model_file(Path(env).expanduser())
+    name = model_filename(variant)
+    for folder in [*bundled_dirs(), cache_dir()]:
+        candidate = folder / name
+        if candidate.is_file():
+            return check_model_file(candidate)
+    return None
+
+
+def resolve_model(explicit: Path | str | None = None, variant: str = DEFAULT_VARIANT, *,
+                  offline: bool | None = None, progress: ProgressFn | None = None) -> Path:
+    """The model path, downloading the official bundle once if none is found."""
+    found = find_model(explicit, variant)
+    if found is not None:
+        return found
+    if offline is None:
+        offline = offline_from_env()
+    if offline:
+        raise ModelError(f"no pose model found and offline mode forbids downloading; set "
+                         f"{ENV_MODEL} to a {model_filename(variant)} file.")
+    return download_model(variant, progress=progress)
+
+
+def download_model(variant: str = DEFAULT_VARIANT, *, progress: ProgressFn | None = None,
+                   url: str | None = None, dest_dir: Path | None = None) -> Path:
+    """Downloads the official bundle into the cache atomically and checks it."""
+    dest_dir = dest_dir or cache_dir()
+    target = dest_dir / model_filename(variant)
+    url = url or _URL.format(v=variant)
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".download-", suffix=".task", dir=dest_dir)
+    except OSError as exc:
+        raise ModelError(f"cannot write the model cache at {dest_dir} ({exc.strerror}).") from None
+    tmp = Path(tmp_name)
+    try:
+        digest = hashlib.sha256()
+        # The user's own proxy (or none): the process's proxy variables are
+        # blocked for native code (app/base/netguard.py).
+        from app.base.netguard import user_opener
+        with os.fdopen(fd, "wb") as out, user_opener().open(url, timeout=60) as resp:
+            total = int(resp.headers.get("Content-Length") or 0)
+            done = 0
+            while chunk := resp.read(1 << 16):
+                out.write(chunk)
+                digest.update(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+        check_model_file(tmp)
+        os.replace(tmp, target)
+    except ModelError:
+        tmp.unlink(missing_ok=True)
+        raise ModelError("the downloaded pose model is damaged; check the connection and try "
+                         "again.") from None
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        reason = getattr(exc, "reason", None) or exc.strerror or exc
+        raise ModelError(f"could not download the pose model ({reason}); connect to the "
+                         f"internet once, or set {ENV_MODEL} to a pose_landmarker .task "
+                         "file.") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
