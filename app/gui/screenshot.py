@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tab", choices=("queue", "plots", "analysis"), default="queue",
                         help="analysis: waits for the queued files to finish and shows the "
                         "last one's analysis")
+    parser.add_argument("--panel", choices=("style", "background", "people", "export"),
+                        default="style", help="the settings tab shown on the right")
     parser.add_argument("--raw", action="store_true", help="show the raw picture beside")
     parser.add_argument("--size", default="1360x860")
     parser.add_argument("--seconds", type=float, default=6.0, help="live time before the shot")
@@ -84,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             window.bottom_tabs.setCurrentWidget(window.analysis_view)
         else:
             window.bottom_tabs.setCurrentIndex(1 if args.tab == "plots" else 0)
+        panels = ("style", "background", "people", "export")
+        window.side_tabs.setCurrentIndex(panels.index(args.panel))
         window.plots.redraw()
         _wait(app, lambda: False, 0.3)
         ok = window.grab().save(str(args.output))
