@@ -20,6 +20,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    from app.gui.startup_check import startup_problem
+    problem = startup_problem()
+    if problem is not None:
+        print(f"posecloak: error: {problem}", file=sys.stderr)
+        return 1
     from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -27,7 +32,6 @@ def main(argv: list[str] | None = None) -> int:
     from app.gui.settings_store import APPLICATION, ORGANIZATION, SettingsStore
     from app.pose.estimator import silence_native_logs
 
-    silence_native_logs()
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     QCoreApplication.setApplicationVersion(__version__)
@@ -43,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
     window = MainWindow(store, model=args.model, theme=theme)
     window.show()
+    # Only now: until the window is up, Qt's own messages say what went wrong.
+    silence_native_logs()
     if args.files:
         window.add_files(args.files)
     if args.quit_after is not None:

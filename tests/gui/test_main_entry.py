@@ -45,3 +45,31 @@ def test_screenshot_shows_a_preview_frame(tmp_path, short_carphone):
     rgb = pixels.reshape(image.height(), image.width(), 3)
     cyan = (rgb[..., 0] < 60) & (rgb[..., 1] > 180) & (rgb[..., 2] > 200)
     assert cyan.sum() > 500  # the skeleton is on screen
+
+
+def test_without_a_display_the_app_says_so_in_one_line(tmp_path):
+    """Over SSH or on a server: no silent abort (Qt used to exit 134 with
+    stderr already sent to /dev/null), but one line and exit 1."""
+    env = {k: v for k, v in _env(tmp_path).items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no display found" in lines[0] and "DISPLAY" in lines[0]
+
+
+def test_a_missing_qt_library_is_named_with_its_package():
+    from app.gui.startup_check import startup_problem
+    env = {"DISPLAY": ":0"}
+
+    def without_cursor(name):
+        return None if name == "xcb-cursor" else f"lib{name}.so"
+
+    assert startup_problem(env, without_cursor, "linux") == (
+        "the window needs libxcb-cursor0 (on Debian or Ubuntu: sudo apt install libxcb-cursor0).")
+    assert startup_problem(env, lambda name: f"lib{name}.so", "linux") is None
+    assert startup_problem({"QT_QPA_PLATFORM": "offscreen"}, without_cursor, "linux") is None
+    assert startup_problem({}, without_cursor, "win32") is None
+    assert "WAYLAND_DISPLAY" in startup_problem({"QT_QPA_PLATFORM": "wayland"}, without_cursor,
+                                                "linux")
