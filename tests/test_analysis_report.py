@@ -62,7 +62,7 @@ def test_analyze_a_keypoint_file_gives_the_same_analysis(converted, tmp_path):
     keypoints = out / f"{SOURCE_NAME}_skeleton.json"
     result = run_cli("analyze", keypoints, "--out-dir", tmp_path, "--cutoff", "3")
     assert result.returncode == 0, result.stderr
-    assert "(1 people, 1 falls)" in result.stdout
+    assert "(1 person, 1 fall)" in result.stdout
     name = f"{SOURCE_NAME}_skeleton"
     assert sorted(leftovers(tmp_path)) == sorted(f"{name}{s}" for s in
                                                  ("_report.html", "_angles.csv", "_events.csv"))

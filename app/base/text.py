@@ -11,3 +11,13 @@ def format_duration(seconds: float | None) -> str:
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+_PLURALS = {"person": "people"}
+
+
+def count_of(n: int, noun: str) -> str:
+    """`1 person`, `2 people`, `0 falls`: a number with its noun agreeing."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {_PLURALS.get(noun, noun + 's')}"

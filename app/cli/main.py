@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from app.base.errors import PoseCloakError
+from app.base.text import count_of
 from app.cli.arguments import build_parser, plan_jobs, settings_from_args
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
@@ -153,7 +154,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             print(f"posecloak: error: {describe_error(exc)}", file=sys.stderr)
             continue
         falls = sum(e.kind == "fall" for e in analysis.events)
-        print(f"{src.name} -> {paths.html} ({len(analysis.people)} people, {falls} falls)")
+        print(f"{src.name} -> {paths.html} ({count_of(len(analysis.people), 'person')}, "
+              f"{count_of(falls, 'fall')})")
         print(f"  angles -> {paths.angles}\n  events -> {paths.events}")
     if len(inputs) > 1 or problems:
         total = len(inputs) + len(problems)

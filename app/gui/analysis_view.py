@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.analysis.activity import STATES
 from app.analysis.report_html import EVENT_COLORS, STATE_COLORS
+from app.base.text import count_of
 from app.gui.desktop_open import open_in_desktop
 
 BAND_HEIGHT = 0.7
@@ -97,8 +98,9 @@ class AnalysisView(QWidget):
         self.analysis, self.source, self.report = analysis, Path(source), report
         self.title.setText(name)
         falls = sum(e.kind == "fall" for e in analysis.events)
-        self.summary.setText(f"{len(analysis.people)} people, {falls} falls, "
-                             f"{len(analysis.events)} events; click an event to see it")
+        self.summary.setText(f"{count_of(len(analysis.people), 'person')}, "
+                             f"{count_of(falls, 'fall')}, {count_of(len(analysis.events), 'event')}; "
+                             "click an event to see it")
         self.report_button.setVisible(report is not None)
         for item in self._bands:
             self.plot.removeItem(item)

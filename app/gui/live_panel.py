@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from app.base.text import count_of
 from app.base.types import PoseFrame
 from app.engine.live import LiveSettings, person_at
 from app.engine.live_recorder import RecordRequest
@@ -234,7 +235,7 @@ class LivePanel(QWidget):
             return
         capture = f"capture {frame.capture_fps:.1f} fps" if frame else "capture \u2013"
         inference = f"inference {frame.inference_fps:.1f} fps" if frame else "inference \u2013"
-        people = f"{frame.result.pose.people} people" if frame else ""
+        people = count_of(frame.result.pose.people, "person") if frame else ""
         self.status_changed.emit(info.name, f"{info.width}\u00d7{info.height}", capture,
                                  inference, people)
 
