@@ -8,6 +8,7 @@ the same code path as V4L2, DirectShow and AVFoundation.
 
 from __future__ import annotations
 
+import glob
 import sys
 import threading
 import time
@@ -111,11 +112,25 @@ def test_a_missing_camera_gives_a_clear_error():
     assert camera_threads() == []
 
 
+NO_VIDEO_NODES = not sys.platform.startswith("linux") or bool(glob.glob("/dev/video*"))
+
+
+@pytest.mark.skipif(NO_VIDEO_NODES, reason="needs a Linux machine with no /dev/video* node")
 def test_listing_cameras_works_with_none_plugged_in():
-    cameras = list_cameras()
-    assert isinstance(cameras, list)
-    assert all(isinstance(c, CameraDevice) for c in cameras)
-    assert [c.index for c in cameras] == list(range(len(cameras)))
+    assert list_cameras() == [] and list_cameras(probe=False) == []
+
+
+def test_a_device_that_sends_no_picture_is_not_offered(monkeypatch):
+    """V4L2 lists metadata nodes and busy devices too: only a device that
+    opens and sends a picture is a camera; the rest are numbered without it."""
+    import app.media.camera as camera
+    monkeypatch.setattr(camera, "platform_input_format", lambda: "v4l2")
+    monkeypatch.setattr(camera, "_candidates", lambda fmt: [("/dev/video97", "metadata node"),
+                                                           ("/dev/video98", "busy")])
+    unprobed = list_cameras(probe=False)
+    assert [(c.index, c.url) for c in unprobed] == [(0, "/dev/video97"), (1, "/dev/video98")]
+    assert all(isinstance(c, CameraDevice) for c in unprobed)
+    assert list_cameras() == []
 
 
 def test_platform_devices_are_opened_the_way_ffmpeg_expects():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import subprocess
 import sys
@@ -45,15 +46,13 @@ def test_info_describes_the_file(carphone):
     assert "frames:      120" in result.stdout and "audio:       none" in result.stdout
 
 
-def test_cameras_lists_what_ffmpeg_can_open():
-    """The test machines have no camera: the command says so and succeeds."""
-    from app.media.camera import list_cameras
+@pytest.mark.skipif(not sys.platform.startswith("linux") or bool(glob.glob("/dev/video*")),
+                    reason="needs a Linux machine with no /dev/video* node")
+def test_cameras_command_says_when_there_is_none():
+    """No video device at all: the command says so and succeeds."""
     result = run_cli("cameras")
     assert result.returncode == 0, result.stderr
-    if list_cameras():
-        assert result.stdout.startswith("0: ")
-    else:
-        assert result.stdout.startswith("No camera found.")
+    assert result.stdout.startswith("No camera found.")
 
 
 def test_convert_with_style_and_keypoints(tmp_path, short_clip):

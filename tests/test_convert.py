@@ -82,8 +82,33 @@ def test_skeleton_drawn_where_the_person_is(carphone_out):
                     hits += 1
                     assert bright[max(0, y - 2):y + 3, max(0, x - 2):x + 3].any(), (x, y)
     assert hits > 50
-    # Away from every landmark the frame is background (black).
-    assert (frames[0][:, :3] < 30).all() or frames[0].mean() < 20
+    # Away from the skeleton (every valid landmark and every edge between two)
+    # the frame is the black background, pixel for pixel.
+    checked = 0
+    for image, frame in list(zip(frames, data["frames"]))[::10]:
+        for person in frame["people"]:
+            away = _far_from_skeleton(person["landmarks"], image.shape[1], image.shape[0], 6.0)
+            assert image[away].max() < 30
+            checked += 1
+    assert checked >= 10
+
+
+def _far_from_skeleton(landmarks: list[dict], width: int, height: int,
+                       reach: float) -> np.ndarray:
+    """(height, width) True where a pixel lies farther than `reach` pixels from
+    every valid landmark and every skeleton edge between two valid ones."""
+    from app.base.landmarks import INDEX, POSE_EDGES
+    points = {INDEX[lm["name"]]: (lm["x"], lm["y"]) for lm in landmarks if lm["valid"]}
+    segments = [(points[a], points[b]) for a, b in POSE_EDGES if a in points and b in points]
+    segments += [(p, p) for p in points.values()]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    near = np.zeros((height, width), bool)
+    for (ax, ay), (bx, by) in segments:
+        dx, dy = bx - ax, by - ay
+        length2 = dx * dx + dy * dy
+        t = np.clip(((xs - ax) * dx + (ys - ay) * dy) / length2, 0, 1) if length2 else 0.0
+        near |= np.hypot(xs - (ax + t * dx), ys - (ay + t * dy)) <= reach
+    return ~near
 
 
 def test_keypoint_json_and_csv_agree_with_video(carphone_out):

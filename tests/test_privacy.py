@@ -206,6 +206,7 @@ def _check_only_skeleton_differs(name, outputs, source_frames):
     background = open_background(settings.background, w, h)
     renderer = SkeletonRenderer(settings.style)
     outside_mean, outside_p999, outside_max, on_skeleton, source_gap = [], [], [], [], []
+    near_mean, near_p99 = [], []
     try:
         for i, (frame, pose) in enumerate(zip(frames, poses)):
             bg = _through_420(background.frame_at(pose.time_s))
@@ -219,9 +220,13 @@ def _check_only_skeleton_differs(name, outputs, source_frames):
             # On the skeleton: the expected composite (not the source).
             expected = _through_420(renderer.render(background.frame_at(pose.time_s), pose))
             core = (expected != bg).any(axis=2)
+            err = np.abs(frame.astype(np.int16) - expected.astype(np.int16)).max(axis=2)
             if core.any():
-                err = np.abs(frame.astype(np.int16) - expected.astype(np.int16)).max(axis=2)
                 on_skeleton.append(np.median(err[core]))
+            # The whole masked band around the lines too: there the frame is
+            # the expected composite (skeleton over background), not the source.
+            near_mean.append(err[mask].mean())
+            near_p99.append(np.percentile(err[mask], 99))
             src = source_frames[i]
             gap = np.abs(src.astype(np.int16) - bg[:src_h, :src_w].astype(np.int16)).max(axis=2)
             source_gap.append(gap[~mask[:src_h, :src_w]].mean())
@@ -234,9 +239,14 @@ def _check_only_skeleton_differs(name, outputs, source_frames):
     # The skeleton is there, drawn as rendered from the exported keypoints.
     assert len(on_skeleton) >= CLIP_FRAMES * 0.8
     assert max(on_skeleton) < 24, (name, on_skeleton)
+    # Near the lines (anti-aliased edges through 4:2:0 chroma): the expected
+    # composite up to codec error, far below what source pixels there would give.
+    assert max(near_mean) < 16, (name, near_mean)
+    assert max(near_p99) < 72, (name, near_p99)
     # The check has teeth: the source frames are far from the background,
     # so a leaked source pixel region could not pass the bounds above.
     assert min(source_gap) > 8 * max(outside_mean), (name, min(source_gap))
+    assert min(source_gap) > 2 * max(near_mean), (name, min(source_gap), max(near_mean))
 
 
 @pytest.mark.parametrize("name", ["color", "image", "video", "noface"])
