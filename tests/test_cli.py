@@ -39,11 +39,14 @@ def test_version():
     assert result.returncode == 0 and result.stdout.strip() == f"posecloak {__version__}"
 
 
-def test_info_describes_the_file(carphone):
+def test_info_describes_the_file(carphone, vtest):
     result = run_cli("info", str(carphone))
     assert result.returncode == 0
     assert "176x144" in result.stdout and "30000/1001" in result.stdout
     assert "frames:      120" in result.stdout and "audio:       none" in result.stdout
+    assert "container:   QuickTime / MOV" in result.stdout  # a name for people, not "mov,mp4,..."
+    both = run_cli("info", str(carphone), str(vtest)).stdout.split("\n\n")
+    assert len(both) == 2 and both[1].startswith("file:        vtest.avi")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or bool(glob.glob("/dev/video*")),

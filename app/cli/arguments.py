@@ -52,9 +52,12 @@ def _add_people_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("people")
     g.add_argument("--max-people", type=int, default=None,
                    help="most people per frame (default 4, or 16 with --tiles)")
-    g.add_argument("--min-detection-confidence", type=_float_range(0, 1), default=0.5)
-    g.add_argument("--min-presence-confidence", type=_float_range(0, 1), default=0.5)
-    g.add_argument("--min-tracking-confidence", type=_float_range(0, 1), default=0.5)
+    g.add_argument("--min-detection-confidence", type=_float_range(0, 1), default=0.5,
+                   help="how sure the detector must be that a person is there (0..1)")
+    g.add_argument("--min-presence-confidence", type=_float_range(0, 1), default=0.5,
+                   help="how sure the model must be that a found person is still there (0..1)")
+    g.add_argument("--min-tracking-confidence", type=_float_range(0, 1), default=0.5,
+                   help="below this, a tracked person is searched for again (0..1)")
     g.add_argument("--smooth", type=_float_range(0, 1), default=0.0, metavar="STRENGTH",
                    help="One-Euro smoothing strength 0..1 (0 = off)")
     g.add_argument("--exclude-id", type=int, action="append", default=[], metavar="ID",

@@ -169,7 +169,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     from app.media.images import read_image
     from app.media.video import probe
     status = 0
-    for f in args.files:
+    for n, f in enumerate(args.files):
+        if n:
+            print()  # a blank line between files
         try:
             if is_image_path(f):
                 img = read_image(f)

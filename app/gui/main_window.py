@@ -490,8 +490,11 @@ class MainWindow(QMainWindow):
 
     def _on_export_failed(self, row_id: int, message: str) -> None:
         row = self.exports.model.row(row_id)
-        self.show_error("Conversion failed", f"{row.name if row else 'A file'} could not be "
-                        f"converted:\n{message}")
+        name = row.name if row else "A file"
+        # Messages name their file already ("NAME: what went wrong"): once is enough.
+        detail = message.removeprefix(f"{name}: ")
+        self.show_error("Conversion failed", f"{name} could not be converted:\n"
+                        f"{detail[:1].upper()}{detail[1:]}")
 
     def _on_export_finished(self, row_id: int, result) -> None:
         self.statusBar().showMessage(f"Saved {result.output}", 6000)

@@ -42,6 +42,7 @@ class VideoInfo:
     audio_channels: int
     audio_sample_rate: int
     pixel_format: str
+    container_label: str = ""  # FFmpeg's name for people ("QuickTime / MOV")
 
     @property
     def has_audio(self) -> bool:
@@ -50,7 +51,7 @@ class VideoInfo:
     def describe(self) -> str:
         lines = [
             f"file:        {self.path.name}",
-            f"container:   {self.container}",
+            f"container:   {self.container_label or self.container}",
             f"video:       {self.codec} {self.width}x{self.height} {self.pixel_format}",
             f"frame rate:  {float(self.fps):.3f} fps ({self.fps.numerator}/{self.fps.denominator})"
             + (" variable" if self.variable_frame_rate else ""),
@@ -139,6 +140,7 @@ def probe(path: Path, *, count_frames: bool = False) -> VideoInfo:
                    abs(float(stream.base_rate) - float(stream.average_rate)) > 0.01 * float(stream.base_rate))
         info = VideoInfo(
             path=path, container=container.format.name, codec=stream.codec_context.name,
+            container_label=container.format.long_name or "",
             width=w, height=h, rotation=rotation, fps=fps, time_base=tb,
             frame_count=frames, duration_s=duration, start_pts=int(start),
             variable_frame_rate=vfr,
