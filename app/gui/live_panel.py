@@ -71,6 +71,7 @@ class LivePanel(QWidget):
         self.source_bar.seek_requested.connect(self._on_seek)
         self.source_bar.show_raw_toggled.connect(self._on_show_raw)
         self.source_bar.record_toggled.connect(self._on_record)
+        self.source_bar.source_kind_changed.connect(self.preview.set_raw_kind)
         self.preview.skeleton.image_clicked.connect(self._on_preview_clicked)
 
         self._status_timer = QTimer(self)

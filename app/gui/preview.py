@@ -137,6 +137,12 @@ class PreviewPanel(QWidget):
         layout.addWidget(self.skeleton, 1)
         layout.addWidget(self.raw, 1)
 
+    def set_raw_kind(self, kind: str) -> None:
+        """Names the raw view for what it shows: a video file or a camera."""
+        what = "Video" if kind == "file" else "Camera"
+        self.raw.caption = f"{what} (framing only, never saved)"
+        self.raw.update()
+
     def set_show_raw(self, show: bool) -> None:
         self.raw.setVisible(show)
         if not show:

@@ -50,6 +50,7 @@ class SourceBar(QWidget):
     seek_requested = Signal(float)
     show_raw_toggled = Signal(bool)
     record_toggled = Signal(bool)
+    source_kind_changed = Signal(str)  # "camera", "file" or "" (nothing to start)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +97,8 @@ class SourceBar(QWidget):
         self.seek.sliderReleased.connect(self._on_seek)
         self.show_raw.toggled.connect(self.show_raw_toggled)
         self.record.clicked.connect(self.record_toggled)
+        self.source.currentIndexChanged.connect(self._on_choice_changed)
+        self._running = False
         self.set_cameras([])
         self.set_running(False)
 
@@ -158,7 +161,16 @@ class SourceBar(QWidget):
         if self.pause.isEnabled():
             self.pause.toggle()
 
+    def _on_choice_changed(self, _index: int = -1) -> None:
+        """Start only with something to start; the raw view named for what it shows."""
+        choice = self.choice()
+        kind = choice.kind if choice is not None else ""
+        self.start.setEnabled(self._running or choice is not None)
+        self.show_raw.setText("Show video" if kind == "file" else "Show camera")
+        self.source_kind_changed.emit(kind)
+
     def set_running(self, running: bool, seekable: bool = False, duration_s: float = 0.0) -> None:
+        self._running = running
         self.start.setChecked(running)
         self.start.setText("Stop" if running else "Start")
         self.source.setEnabled(not running)
@@ -171,6 +183,7 @@ class SourceBar(QWidget):
             self.record.setChecked(False)
             self.seek.setValue(0)
             self.time.setText("0:00 / 0:00")
+        self._on_choice_changed()
 
     def set_position(self, seconds: float) -> None:
         if self._duration <= 0:

@@ -226,3 +226,20 @@ def test_a_camera_from_the_source_list_streams_to_the_preview(qtbot, window, per
     qtbot.mouseClick(bar.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.live.running, timeout=10000)
     assert not close_dialogs(window)
+
+
+def test_source_bar_words_follow_the_source(qtbot, window, short_carphone):
+    """With no camera, Start waits for a source; a video file's raw view is
+    called the video's, not a camera's; the status bar counts 1 person."""
+    bar = window.live.source_bar
+    bar.set_cameras([])
+    bar.source.setCurrentIndex(bar.source.findData("none"))
+    assert bar.choice() is None and not bar.start.isEnabled()
+    bar.set_file(short_carphone)
+    assert bar.start.isEnabled()
+    assert bar.show_raw.text() == "Show video"
+    assert window.live.preview.raw.caption.startswith("Video (framing only")
+    qtbot.mouseClick(bar.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.status_labels["people"].text() == "1 person", timeout=60000)
+    window.live.stop()
+    qtbot.waitUntil(lambda: not window.live.running, timeout=30000)
