@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import http.server
 import shutil
-import threading
 
 import pytest
 
@@ -12,6 +10,7 @@ from app.base.errors import ModelError
 from app.pose import model as model_mod
 from app.pose.estimator import check_model_loads
 from app.pose.model import download_model, find_model, resolve_model
+from tests.helpers.local_http import Origin
 
 
 @pytest.fixture
@@ -83,37 +82,9 @@ def test_a_zip_that_is_not_a_model_fails_to_load(tmp_path):
         check_model_loads(find_model(fake))
 
 
-class _Server:
-    def __init__(self, payload: bytes) -> None:
-        body = payload
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *a):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/pose_landmarker_full.task"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
-
-
 def test_download_is_atomic_with_progress(tmp_path, model_path):
     seen = []
-    with _Server(model_path.read_bytes()) as server:
+    with Origin(model_path.read_bytes()) as server:
         path = download_model("full", url=server.url, dest_dir=tmp_path,
                               progress=lambda d, t: seen.append((d, t)))
     assert path == tmp_path / "pose_landmarker_full.task"
@@ -124,7 +95,7 @@ def test_download_is_atomic_with_progress(tmp_path, model_path):
 
 
 def test_damaged_download_leaves_nothing(tmp_path):
-    with _Server(b"<html>captive portal</html>") as server:
+    with Origin(b"<html>captive portal</html>") as server:
         with pytest.raises(ModelError, match="damaged"):
             download_model("full", url=server.url, dest_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []
