@@ -29,13 +29,9 @@ def _fail(message: str, code: int = EXIT_FAILED) -> int:
 
 def _model_path(args: argparse.Namespace) -> Path:
     from app.cli.progress import DownloadBar
-    from app.pose.estimator import check_model_loads
-    from app.pose.model import resolve_model
-    offline = True if args.offline else None
-    path = resolve_model(args.model, args.model_variant, offline=offline,
-                         progress=DownloadBar(sys.stderr))
-    check_model_loads(path)
-    return path
+    from app.engine.model_ready import ready_model
+    return ready_model(args.model, args.model_variant, offline=True if args.offline else None,
+                       progress=DownloadBar(sys.stderr))
 
 
 def _inputs(args: argparse.Namespace) -> tuple[list[Path], list[str]]:

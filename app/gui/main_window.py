@@ -384,17 +384,11 @@ class MainWindow(QMainWindow):
     # model ------------------------------------------------------------------------------
     def resolve_model(self) -> None:
         """Finds (or downloads, unless offline) and loads the model off the GUI thread."""
-        from app.pose.estimator import check_model_loads
-        from app.pose.model import resolve_model
+        from app.engine.model_ready import ready_model
         explicit, offline = self.explicit_model, True if self.settings.offline else None
         self.export_panel.set_model_text("Looking for the pose model\u2026")
-
-        def find() -> Path:
-            path = resolve_model(explicit, offline=offline)
-            check_model_loads(path)
-            return path
-
-        run_in_pool(find, self._on_model_ready, self._on_model_failed)
+        run_in_pool(lambda: ready_model(explicit, offline=offline), self._on_model_ready,
+                    self._on_model_failed)
 
     def _on_model_ready(self, path: Path) -> None:
         if self._closing:
