@@ -118,7 +118,7 @@ class BackgroundPanel(SettingsPanel):
         if name:
             self.choose_path(Path(name))
         elif self._chosen_path is None:
-            self.set_settings(self.settings)  # back to the colour radio
+            self._show_settings(self.settings)  # back to the colour radio
 
     def choose_path(self, path: Path) -> None:
         self._chosen_path = path
@@ -127,7 +127,7 @@ class BackgroundPanel(SettingsPanel):
     def _background(self, **changes) -> None:
         spec = replace(self.settings.background, **changes)
         self._edit(background=spec)
-        self.set_settings(self.settings)
+        self._show_settings(self.settings)
 
     def _refresh_thumbnail(self, spec: BackgroundSpec) -> None:
         if spec == self._thumb_key:

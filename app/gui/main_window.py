@@ -8,7 +8,6 @@ saves it (debounced) for the next start.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QThreadPool, QTimer, Signal
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.base.studio_settings import StudioSettings
+from app.engine.app_state import AppState
 from app.engine.jobs import expand_inputs
 from app.engine.live import LiveSettings
 from app.engine.live_recorder import RecordRequest
@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
                  theme: ThemeManager | None = None) -> None:
         super().__init__()
         self.store = store or SettingsStore()
-        self.settings: StudioSettings = self.store.load()
+        self.state = AppState(self.store.load())
         self.theme = theme
         self.explicit_model = model
         self.model_path: Path | None = None
@@ -79,10 +79,10 @@ class MainWindow(QMainWindow):
         self.queue = QueueView(self.exports)
         self._plots = None  # built just after the window shows (pyqtgraph loads slowly)
         self._analysis_view = None  # built on first use, likewise
-        self.style_panel = StylePanel(self.settings)
-        self.background_panel = BackgroundPanel(self.settings)
-        self.people_panel = PeoplePanel(self.settings)
-        self.export_panel = ExportPanel(self.settings)
+        self.style_panel = StylePanel(self.state)
+        self.background_panel = BackgroundPanel(self.state)
+        self.people_panel = PeoplePanel(self.state)
+        self.export_panel = ExportPanel(self.state)
         self.panels = (self.style_panel, self.background_panel, self.people_panel,
                        self.export_panel)
         self._build_layout()
@@ -229,9 +229,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _connect(self) -> None:
-        for panel in self.panels:
-            panel.changed.connect(self.apply_changes)
-        self.people_panel.clear_exclusions.connect(self.clear_exclusions)
+        self.state.observe(self._on_settings_changed)
         self.live.frame_shown.connect(self._on_live_frame)
         self.live.status_changed.connect(self._on_live_status)
         self.live.person_excluded.connect(self.exclude_person)
@@ -245,25 +243,25 @@ class MainWindow(QMainWindow):
         self.exports.job_finished.connect(self._on_export_finished)
 
     # settings ------------------------------------------------------------------------
+    @property
+    def settings(self) -> StudioSettings:
+        return self.state.settings
+
     def apply_changes(self, changes: dict) -> None:
-        """Applies panel edits ({field: value}) to the settings everywhere."""
-        self.settings = self.settings.edited(**changes)
-        sender = self.sender()
-        for panel in self.panels:
-            if panel is not sender:
-                panel.set_settings(self.settings)
-        self._push_live_settings()
-        if "offline" in changes:
-            self.offline_action.setChecked(self.settings.offline)
-            if self.model_path is None:
-                self.resolve_model()
-        self._save_timer.start()
+        """Changes settings fields ({field: value}) for every panel and use."""
+        self.state.edit(**changes)
 
     def set_settings(self, settings: StudioSettings) -> None:
-        self.settings = settings
-        for panel in self.panels:
-            panel.set_settings(settings)
+        self.state.replace(settings)
+
+    def _on_settings_changed(self, settings: StudioSettings, changed, _origin) -> None:
+        """The window's part as an observer of the state: the live preview
+        follows, the menu's Offline toggle follows, and the settings are saved."""
         self._push_live_settings()
+        if "offline" in changed or "*" in changed:
+            self.offline_action.setChecked(settings.offline)
+            if "offline" in changed and self.model_path is None:
+                self.resolve_model()
         self._save_timer.start()
 
     def _push_live_settings(self) -> None:
@@ -272,13 +270,12 @@ class MainWindow(QMainWindow):
                                             show_raw=self.live.settings.show_raw))
 
     def exclude_person(self, person_id: int) -> None:
-        people = self.settings.people
-        self.apply_changes({"people": replace(people, exclude_ids=people.exclude_ids | {person_id})})
+        self.state.exclude_person(person_id)
         self.statusBar().showMessage(f"Person #{person_id} is left out of the preview, "
                                      "recordings and exports (Ctrl+Shift+X to undo).", 6000)
 
     def clear_exclusions(self) -> None:
-        self.apply_changes({"people": replace(self.settings.people, exclude_ids=frozenset())})
+        self.state.clear_exclusions()
 
     def _save_settings(self) -> None:
         self.store.save(self.settings)

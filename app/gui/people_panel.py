@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -21,7 +20,6 @@ from app.gui.widgets import ValueSlider, form_group
 
 
 class PeoplePanel(SettingsPanel):
-    clear_exclusions = Signal()
 
     def _build(self, layout: QVBoxLayout) -> None:
         box, form = form_group("Detection")
@@ -62,7 +60,7 @@ class PeoplePanel(SettingsPanel):
         self.excluded.setWordWrap(True)
         self.clear = QPushButton("Clear")
         self.clear.setToolTip("Show everyone again (Ctrl+Shift+X)")
-        self.clear.clicked.connect(self.clear_exclusions)
+        self.clear.clicked.connect(self.state.clear_exclusions)
         row = QHBoxLayout()
         row.addWidget(self.excluded, 1)
         row.addWidget(self.clear)

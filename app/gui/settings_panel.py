@@ -1,23 +1,21 @@
-"""Base of the side panels: each shows part of StudioSettings and reports
-edits as field changes, which the window applies to the one settings value."""
+"""Base of the side panels: each shows part of the app's state (AppState,
+app/engine/app_state.py) and changes it through the state's methods."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from app.base.studio_settings import StudioSettings
+from app.engine.app_state import AppState
 
 
 class SettingsPanel(QScrollArea):
     """Thread: GUI. Subclasses build widgets in `_build(layout)` and show
-    values in `_show(settings)`; `_edit(**changes)` reports an edit."""
+    values in `_show(settings)`; `_edit(**changes)` changes the state."""
 
-    changed = Signal(dict)  # StudioSettings field -> new value
-
-    def __init__(self, settings: StudioSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.settings = settings
+        self.state = state
         self._loading = False
         self.setWidgetResizable(True)
         body = QWidget()
@@ -27,11 +25,19 @@ class SettingsPanel(QScrollArea):
         self._build(layout)
         layout.addStretch(1)
         self.setWidget(body)
-        self.set_settings(settings)
+        self._show_settings(state.settings)
+        state.observe(self._on_state_changed)
 
-    def set_settings(self, settings: StudioSettings) -> None:
+    @property
+    def settings(self) -> StudioSettings:
+        return self.state.settings
+
+    def _on_state_changed(self, settings: StudioSettings, _changed, origin) -> None:
+        if origin is not self:  # the user is still at this panel's controls
+            self._show_settings(settings)
+
+    def _show_settings(self, settings: StudioSettings) -> None:
         """Shows `settings` without reporting them back as edits."""
-        self.settings = settings
         self._loading = True
         try:
             self._show(settings)
@@ -41,8 +47,7 @@ class SettingsPanel(QScrollArea):
     def _edit(self, **changes) -> None:
         if self._loading:
             return
-        self.settings = self.settings.edited(**changes)
-        self.changed.emit(changes)
+        self.state.edit(origin=self, **changes)
 
     def _build(self, layout: QVBoxLayout) -> None:
         raise NotImplementedError

@@ -181,6 +181,10 @@ class VideoEncoder:
         stream.codec_context.color_range = 1
         stream.metadata.clear()
         self._stream = stream
+        # The encoder's own scaler: VideoFrame.reformat shares one SwsContext
+        # per thread, so an encoder's output could depend on what else
+        # converted pictures on its thread before.
+        self._reformatter = av.video.reformatter.VideoReformatter()
         self._audio = (_AudioCarrier(audio_source, self._out, fmt)
                        if audio_source is not None else None)
 
@@ -196,9 +200,9 @@ class VideoEncoder:
         if self._last_pts is not None and pts <= self._last_pts:
             pts = self._last_pts + 1
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=self.fmt.input_format)
-        frame = frame.reformat(format=self.fmt.pix_fmt,
-                               dst_colorspace=av.video.reformatter.Colorspace.ITU709,
-                               dst_color_range=av.video.reformatter.ColorRange.MPEG)
+        frame = self._reformatter.reformat(
+            frame, format=self.fmt.pix_fmt, dst_colorspace=av.video.reformatter.Colorspace.ITU709,
+            dst_color_range=av.video.reformatter.ColorRange.MPEG)
         frame.pts = int(pts)
         frame.time_base = self.time_base
         if self._audio is not None:
