@@ -22,7 +22,7 @@ from app.analysis.angles import (
     range_of_motion,
     sample_rate,
 )
-from app.analysis.tracks import PersonTrack, TrackBuilder, builder_from_arrays
+from app.analysis.tracks import PersonTrack, TimeSpan, TrackBuilder, builder_from_arrays
 from app.base.settings import AnalysisSettings
 from app.base.types import PoseFrame
 
@@ -30,21 +30,13 @@ ANALYSIS_VERSION = 1
 
 
 @dataclass(frozen=True, eq=False)
-class PersonAnalysis:
+class PersonAnalysis(TimeSpan):
     person_id: int
     times: np.ndarray  # (n,)
     angles: np.ndarray  # (n, len(ANGLES)) filtered degrees, NaN where not measured
     states: np.ndarray  # (n,) indices into activity.STATES
     segments: list[activity.Segment]
     rom: dict[str, dict]
-
-    @property
-    def first_s(self) -> float:
-        return float(self.times[0])
-
-    @property
-    def last_s(self) -> float:
-        return float(self.times[-1])
 
     @property
     def cadences(self) -> list[float]:

@@ -17,8 +17,22 @@ from app.analysis.angles import masked_pixels
 from app.base.types import PoseFrame
 
 
+class TimeSpan:
+    """First and last time of a value with `times` (s), for tracks and analyses."""
+
+    times: np.ndarray
+
+    @property
+    def first_s(self) -> float:
+        return float(self.times[0])
+
+    @property
+    def last_s(self) -> float:
+        return float(self.times[-1])
+
+
 @dataclass(frozen=True, eq=False)
-class PersonTrack:
+class PersonTrack(TimeSpan):
     """One person: times (n,), xy (n, 33, 2) pixels (NaN = not valid) and
     confidence (n,), the mean visibility of the points activity and falls
     rest on (activity.CORE_POINTS)."""
@@ -30,14 +44,6 @@ class PersonTrack:
 
     def __len__(self) -> int:
         return int(self.times.shape[0])
-
-    @property
-    def first_s(self) -> float:
-        return float(self.times[0])
-
-    @property
-    def last_s(self) -> float:
-        return float(self.times[-1])
 
 
 @dataclass

@@ -38,7 +38,7 @@ import numpy as np
 
 from app.base.errors import Cancelled
 from app.base.types import Frame, PoseFrame
-from app.engine.prefetch import prefetch
+from app.engine.prefetch import Failed, prefetch
 from app.people.seams import same_people
 
 WARMUP_FRAMES = 10
@@ -93,11 +93,6 @@ class Handoff:
 @dataclass(frozen=True)
 class EndOfVideo:
     corrupt: int
-
-
-class _Failed:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
 
 
 class _ChunkPass:
@@ -273,7 +268,7 @@ class ChunkedPose:
                 done |= self._pass(chunk, estimator, clock, worker)
         except BaseException as exc:  # noqa: BLE001 - reported through the queues
             for chunk in mine:
-                self.passes[chunk.number].queue.put(_Failed(exc))
+                self.passes[chunk.number].queue.put(Failed(exc))
                 self.passes[chunk.number].end()
         finally:
             if estimator is not None:
@@ -348,7 +343,7 @@ class ChunkedPose:
             if not ended and not gone():
                 # Cannot happen by the rules above; if it did, the joiner
                 # would wait for this pass forever: make it an error instead.
-                current.queue.put(_Failed(RuntimeError(
+                current.queue.put(Failed(RuntimeError(
                     f"pose pass of chunk {current.chunk.number} ended without a hand-over")))
             current.end()
 
@@ -362,7 +357,7 @@ class ChunkedPose:
                 if cancel.is_set() or self.stop.is_set():
                     raise Cancelled() from None
                 continue
-            if isinstance(item, _Failed):
+            if isinstance(item, Failed):
                 raise item.error
             yield item
 

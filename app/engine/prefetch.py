@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from app.base.types import Frame
 
 
-class _Failed:
+class Failed:
+    """An error raised on one thread, carried through a queue to another."""
+
     def __init__(self, error: BaseException) -> None:
         self.error = error
 
@@ -38,7 +40,7 @@ def prefetch(frames: Iterator[Frame], stop: threading.Event, depth: int = 4) -> 
                     return
             _wait_put(q, end, local_stop)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            _wait_put(q, _Failed(exc), local_stop)
+            _wait_put(q, Failed(exc), local_stop)
 
     thread = threading.Thread(target=run, name="posecloak-decode", daemon=True)
     thread.start()
@@ -52,7 +54,7 @@ def prefetch(frames: Iterator[Frame], stop: threading.Event, depth: int = 4) -> 
                 continue
             if item is end:
                 return
-            if isinstance(item, _Failed):
+            if isinstance(item, Failed):
                 raise item.error
             yield item
     finally:
