@@ -43,7 +43,11 @@ class OutputFormat:
 
 # H.264 MP4 that plays everywhere (the default).
 MP4_H264 = OutputFormat("mp4", "libx264", "yuv420p", "rgb24",
-                        (("crf", "20"), ("preset", "veryfast"), ("tune", "animation")),
+                        # mbtree=0: x264's macroblock-tree rate control reads an
+                        # uninitialised stack value, so the file depended on the
+                        # calling thread's leftovers (tests/test_encoder_memory.py).
+                        (("crf", "20"), ("preset", "veryfast"), ("tune", "animation"),
+                         ("mbtree", "0")),
                         MP4_COPYABLE_AUDIO, "aac")
 # VP9 with an alpha channel in WebM: a transparent skeleton layer for video
 # editors (Premiere, DaVinci Resolve, Kdenlive, browsers). WebM carries
