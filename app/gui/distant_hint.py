@@ -1,6 +1,7 @@
 """The hint to turn on "Find distant people": shown once, in the status bar,
-when the live picture is wide and the people found in it are small (they are
-the ones the default detector misses in a crowd)."""
+when the live picture is wide and the people found in it are small or few
+(app/people/distance.py; small people are the ones the default detector
+misses in a crowd)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from app.base.types import PoseFrame
 from app.engine.app_state import AppState
 from app.people.distance import DistanceCheck
 
-HINT = ("The people look small and far away: turn on People \u25b8 \u201cFind distant "
-        "people\u201d to find more of them.")
+HINT = ("Few or only small people found: if people are far from the camera, turn on "
+        "People \u25b8 \u201cFind distant people\u201d to find more of them.")
 HINT_MS = 20000
 
 
