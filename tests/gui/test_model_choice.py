@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from app.gui.model_controller import CHOOSE_TEXT, RETRY_TEXT
 from app.gui.export_queue import RowStatus
+from app.gui.model_controller import CHOOSE_TEXT, RETRY_TEXT
 from tests.gui.conftest import close_dialogs, open_window, window_threads_ended
 from tests.helpers.local_http import Origin
 
