@@ -85,6 +85,7 @@ class ExportPanel(SettingsPanel):
         self.retry_download.setToolTip("Try to download the pose model (9 MB) again")
         self.retry_download.clicked.connect(self.retry_download_requested)
         model_row = QHBoxLayout()
+        model_row.setSpacing(6)
         model_row.addWidget(self.choose_model)
         model_row.addWidget(self.retry_download)
         model_row.addStretch(1)

@@ -87,6 +87,7 @@ def _stylesheet(c: Colors) -> str:
     QCheckBox::indicator:checked, QListView::indicator:checked {{ background: {ACCENT};
         border-color: {ACCENT}; }}
     QCheckBox::indicator:disabled, QListView::indicator:disabled {{ border-color: {c.border}; }}
+    QListView::indicator {{ width: 9px; height: 9px; }}
     QLineEdit {{ padding: 4px 6px; border-radius: 6px;
         border: 1px solid {c.border}; background: {c.base}; }}
     QComboBox, QSpinBox, QDoubleSpinBox {{ padding: 3px 6px; }}
