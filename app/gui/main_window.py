@@ -12,18 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThreadPool, Signal
+from PySide6.QtCore import QThreadPool, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from app.base.studio_settings import StudioSettings
 from app.engine.app_state import AppState
@@ -48,11 +39,8 @@ from app.gui.status_bar import StatusBar
 from app.gui.style_panel import StylePanel
 from app.gui.tasks import run_in_pool
 from app.gui.theme import ThemeManager
-
-SIDE_TABS = (("Style", "Skeleton colours and sizes (Ctrl+1)"),
-             ("Background", "What the skeleton is drawn on (Ctrl+2)"),
-             ("People", "Detection, smoothing, IDs (Ctrl+3)"),
-             ("Export", "Output folder, keypoints, model (Ctrl+4)"))
+from app.gui.window_layout import side_panel, side_tabs, splitters
+from app.gui.window_menus import WindowMenus
 
 
 class MainWindow(QMainWindow):
@@ -95,7 +83,6 @@ class MainWindow(QMainWindow):
                                             live_running=lambda: self.live.running)
         self.distant_hint = DistantPeopleAdvisor(self.state, self.status.tell)
         self._build_layout()
-        from app.gui.window_menus import WindowMenus
         self.menus = WindowMenus(self)
         self.saver = SettingsSaver(self.state, self.store, self, self.main_split)
         self._connect()
@@ -109,39 +96,9 @@ class MainWindow(QMainWindow):
 
     # layout ------------------------------------------------------------------------
     def _build_layout(self) -> None:
-        self.side_tabs = QTabWidget()
-        for panel, (title, tip) in zip(self.panels, SIDE_TABS):
-            self.side_tabs.addTab(panel, title)
-            self.side_tabs.setTabToolTip(self.side_tabs.count() - 1, tip)
-        header = QHBoxLayout()
-        title = QLabel("Render")
-        title.setObjectName("PanelTitle")
-        header.addWidget(title)
-        header.addStretch(1)
-        header.addWidget(self.presets)
-        side = QWidget()
-        side.setObjectName("SidePanel")
-        side.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(8, 10, 8, 8)
-        side_layout.addLayout(header)
-        side_layout.addWidget(self.side_tabs, 1)
-        side.setMinimumWidth(360)
-        side.setMaximumWidth(480)
-
-        self.top_split = QSplitter(Qt.Orientation.Horizontal)
-        self.top_split.addWidget(self.live)
-        self.top_split.addWidget(side)
-        self.top_split.setStretchFactor(0, 1)
-        self.top_split.setStretchFactor(1, 0)
-        self.top_split.setSizes([980, 380])
-        self.main_split = QSplitter(Qt.Orientation.Vertical)
-        self.main_split.addWidget(self.top_split)
-        self.main_split.addWidget(self.bottom)
-        self.main_split.setStretchFactor(0, 2)
-        self.main_split.setStretchFactor(1, 1)
-        # The side panels' controls fit in ~480 px; the rest goes to the plots.
-        self.main_split.setSizes([520, 300])
+        self.side_tabs = side_tabs(self.panels)
+        self.top_split, self.main_split = splitters(
+            self.live, side_panel(self.presets, self.side_tabs), self.bottom)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(10, 10, 10, 4)
