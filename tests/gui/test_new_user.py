@@ -73,7 +73,8 @@ def test_no_hint_once_distant_people_is_on(qtbot, window, short_vtest):
 # screens -----------------------------------------------------------------------------
 def test_export_tab_fits_the_default_window(qtbot, window):
     """At 1360x860 the Export tab needs no sideways scrolling (its widest
-    control fits the visible width) and Browse... keeps clear of the edge."""
+    control fits the visible width), Browse... keeps clear of the edge, and
+    the plots below are not squeezed."""
     window.resize(1360, 860)
     window.side_tabs.setCurrentWidget(window.export_panel)
     qtbot.waitUntil(lambda: window.export_panel.isVisible(), timeout=5000)
@@ -85,6 +86,8 @@ def test_export_tab_fits_the_default_window(qtbot, window):
                 and b.text() == "Browse\u2026"]
     right = browse.mapTo(panel.viewport(), browse.rect().topRight()).x()
     assert right <= viewport - 6, (right, viewport)
+    # The plots strip below gets a readable height (it was about 150 px).
+    assert window.bottom_tabs.height() >= 260, window.bottom_tabs.height()
 
 
 def _luminance(color) -> float:
