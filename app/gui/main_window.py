@@ -211,12 +211,14 @@ class MainWindow(QMainWindow):
 
     # model ------------------------------------------------------------------------------
     def _on_model_ready(self, path: Path) -> None:
+        self.status.tell("")  # the "no pose model" note, if any, is over
         self.live.model_path = path
         self.exports.set_model(path)
         self.model_ready.emit(path)
 
     def _on_model_failed(self, words: str) -> None:
-        self.status.tell("No pose model; see Export \u25b8 Pose model.", 0)
+        if self.model.path is None:
+            self.status.tell("No pose model; see Export \u25b8 Pose model.", 0)
         self.dialogs.show(self.model.problem_dialog(words))
         self.model_failed.emit(words)
 

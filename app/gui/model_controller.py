@@ -35,6 +35,9 @@ def words_for_people(exc: ModelError, chosen: Path | None) -> str:
     if isinstance(exc, ModelDownloadFailed):
         return (f"{needs} and could not download it: {exc.reason}. Choose a model file you "
                 "have, or try again when you are online.")
+    if chosen is not None and not chosen.is_file():
+        return (f"The model file you chose ({chosen.name}) is no longer in {chosen.parent}. "
+                "Choose it again, or retry the download.")
     if chosen is not None:
         return (f"The model file {chosen.name} cannot be used: it is not a pose model "
                 "(a pose_landmarker .task file) or it is damaged. Choose another file.")
@@ -119,12 +122,16 @@ class ModelController(QObject):
     def _on_failed(self, words: str) -> None:
         if self.closing:
             return
-        self.text_changed.emit(f"No pose model: {words}")
+        if self.path is None:
+            self.text_changed.emit(f"No pose model: {words}")
+        else:  # a chosen file failed: the model in use stays
+            self.text_changed.emit(f"Using {self.path.name}\n{self.path.parent}")
         self.failed.emit(words)
 
     def problem_dialog(self, words: str) -> QMessageBox:
         """A non-modal dialog with the two ways out. The caller shows it."""
-        box = QMessageBox(QMessageBox.Icon.Warning, "No pose model", words,
+        title = "No pose model" if self.path is None else "Model file not used"
+        box = QMessageBox(QMessageBox.Icon.Warning, title, words,
                           QMessageBox.StandardButton.Close, self.parent_widget)
         box.setObjectName("ModelDialog")
         choose = box.addButton(CHOOSE_TEXT, QMessageBox.ButtonRole.ActionRole)

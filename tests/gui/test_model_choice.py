@@ -125,3 +125,15 @@ def test_offline_says_so_and_offers_no_download(qtbot, store, no_model_anywhere)
 def qtbot_left():
     from PySide6.QtCore import Qt
     return Qt.MouseButton.LeftButton
+
+
+def test_words_for_a_chosen_file_that_moved_or_is_not_a_model(tmp_path):
+    from app.base.errors import ModelError
+    from app.gui.model_controller import words_for_people
+    gone = tmp_path / "gone.task"
+    assert words_for_people(ModelError("x"), gone).startswith(
+        "The model file you chose (gone.task) is no longer in")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    words = words_for_people(ModelError("x"), notes)
+    assert "notes.txt cannot be used" in words and "Choose another file" in words
