@@ -80,6 +80,8 @@ def _stylesheet(c: Colors) -> str:
         border-color: {ACCENT}; }}
     QPushButton#Primary {{ background: {ACCENT}; color: #ffffff; border-color: {ACCENT};
         font-weight: 600; }}
+    QPushButton:disabled, QPushButton#Primary:disabled {{ background: {c.button};
+        color: {c.muted}; border-color: {c.border}; }}
     QPushButton#Record:checked {{ background: #e5484d; border-color: #e5484d; }}
     QCheckBox::indicator, QListView::indicator {{ width: 14px; height: 14px;
         border: 2px solid {c.indicator}; border-radius: 4px; background: {c.base}; }}
