@@ -164,10 +164,6 @@ class MainWindow(QMainWindow):
         return self.dialogs.boxes
 
     # settings ------------------------------------------------------------------------
-    def apply_changes(self, changes: dict) -> None:
-        """Changes settings fields ({field: value}) for every panel and use."""
-        self.state.edit(**changes)
-
     def set_settings(self, settings: StudioSettings) -> None:
         self.state.replace(settings)
 
