@@ -108,6 +108,9 @@ def test_unreachable_download_is_one_clear_line(tmp_path):
     assert "could not download" in message and "POSECLOAK_MODEL" in message
     assert "\n" not in message
     assert list(tmp_path.iterdir()) == []
+    # Why, in words for people (the app's dialog uses them): no errno.
+    assert info.value.reason == "the download server could not be reached"
+    assert "Errno" not in message
 
 
 def test_damage_advice_depends_on_where_the_model_came_from(isolated, tmp_path, model_path):

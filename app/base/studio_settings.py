@@ -18,6 +18,7 @@ from typing import Any
 from app.base.settings import (
     BackgroundSpec,
     FitMode,
+    PeopleSettings,
     SkeletonSettings,
 )
 
@@ -27,6 +28,14 @@ KEYPOINT_FORMATS = ("json", "csv")
 # 3: the settings value that exports use is one nested "skeleton" value.
 SETTINGS_VERSION = 3
 _SKELETON_FIELDS = frozenset(f.name for f in fields(SkeletonSettings))
+# The app smooths by default (a live preview jitters without it); the preview,
+# recordings and exports all use this one value (skeleton.people.smoothing).
+APP_SMOOTHING = 0.5
+
+
+def app_skeleton() -> SkeletonSettings:
+    """The app's default skeleton settings: the CLI's, smoothed."""
+    return SkeletonSettings(people=PeopleSettings(smoothing=APP_SMOOTHING))
 
 
 @dataclass(frozen=True)
@@ -34,14 +43,14 @@ class StudioSettings:
     """The app's state as one value: the skeleton settings every export uses
     (exactly what the CLI builds from its flags) and what only the app has."""
 
-    skeleton: SkeletonSettings = field(default_factory=SkeletonSettings)
-    live_smoothing: float = 0.5  # the preview jitters without it (exports: skeleton.people)
+    skeleton: SkeletonSettings = field(default_factory=app_skeleton)
     keypoints: tuple[str, ...] = ("json",)  # written beside each export
     transparent: bool = False  # export a see-through WebM layer instead of an MP4
     record_keypoints: bool = False
     report: bool = False  # write the analysis report (HTML, angles and events CSV) too
     output_dir: str = ""  # "" = the default folder
     offline: bool = False
+    model_path: str = ""  # a pose model file the user chose; "" = found or downloaded
     theme: str = "system"  # system, light or dark
 
     # Read-only views of the skeleton settings, for the panels.
@@ -73,15 +82,14 @@ class StudioSettings:
         return self.skeleton
 
     def live_skeleton(self) -> SkeletonSettings:
-        """What the preview uses: the same, with the preview's smoothing and
-        no gap filling (the preview cannot look ahead)."""
-        people = replace(self.people, smoothing=self.live_smoothing, interpolate_gaps=0)
+        """What the preview uses: the same (smoothing included), without gap
+        filling (the preview cannot look ahead)."""
+        people = replace(self.people, interpolate_gaps=0)
         return replace(self.skeleton, people=people)
 
 
 # Parts of the settings a preset carries: the look, not the folders or modes.
-PRESET_KEYS = ("skeleton.style", "skeleton.background", "skeleton.detection", "skeleton.people",
-               "live_smoothing")
+PRESET_KEYS = ("skeleton.style", "skeleton.background", "skeleton.detection", "skeleton.people")
 
 
 def _encode(value: Any) -> Any:
@@ -99,7 +107,7 @@ def _encode(value: Any) -> Any:
 
 
 def to_dict(settings: StudioSettings, keys: tuple[str, ...] | None = None) -> dict:
-    """The JSON form; `keys` ("live_smoothing", "skeleton.style", ...)
+    """The JSON form; `keys` ("theme", "skeleton.style", ...)
     keeps only those parts (a preset)."""
     data = _encode(settings)
     if keys is None:

@@ -76,6 +76,6 @@ def series_of_keypoint_file(path: Path):
     from app.analysis.series import series_from_arrays
     from app.engine.keypoints import keypoints_to_arrays, read_keypoints
     data = read_keypoints(path)
-    times, _ids, arrays = keypoints_to_arrays(data)
+    times, ids, arrays = keypoints_to_arrays(data)
     video = data["video"]
-    return series_from_arrays(times, arrays, video["width"], video["height"], video["fps"])
+    return series_from_arrays(times, arrays, video["width"], video["height"], video["fps"], ids)

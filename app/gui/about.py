@@ -1,4 +1,5 @@
-"""The About box: what the app is, the model in use and library versions."""
+"""The Help menu's boxes: a short guide, the privacy guarantee, and About
+(what the app is, the model in use and library versions)."""
 
 from __future__ import annotations
 
@@ -50,3 +51,61 @@ def show_about(parent: QWidget, model_path: Path | None) -> QMessageBox:
     box.setText(about_html(model_path))
     box.open()
     return box
+
+
+GUIDE_HTML = (
+    "<h3>Getting started</h3>"
+    "<ol>"
+    "<li><b>Look at it live.</b> Pick a camera or a video file above the preview and press "
+    "<b>Start</b>. The left picture is what PoseCloak saves: the skeleton only.</li>"
+    "<li><b>Choose the look.</b> The <b>Style</b>, <b>Background</b> and <b>People</b> tabs on "
+    "the right change colours, what the skeleton is drawn on and who is shown. Click a "
+    "person in the preview to leave them out.</li>"
+    "<li><b>Convert files.</b> Drop videos or pictures on the window (or File ▸ Open). "
+    "Each one becomes a skeleton-only video in the folder on the <b>Export</b> tab.</li>"
+    "<li><b>Record live.</b> <b>Record</b> saves the live skeleton picture, never the "
+    "camera's.</li>"
+    "<li><b>Look at movement.</b> The <b>Plots</b> and <b>Analysis</b> tabs below show joint "
+    "angles, activity and falls (turn on the analysis report on the Export tab).</li>"
+    "</ol>"
+    "<p>Small people far from the camera? Turn on <b>Find distant people</b> on the "
+    "People tab.</p>")
+
+PRIVACY_HTML = (
+    "<h3>What PoseCloak guarantees</h3>"
+    "<ul>"
+    "<li><b>No picture of anyone in an export.</b> Every exported frame is the background "
+    "you chose with only the skeleton drawn on it.</li>"
+    "<li><b>No face.</b> Faces are not recognisable in exports; <i>Face points</i> off "
+    "removes even the eye and mouth points.</li>"
+    "<li><b>No hidden details.</b> Location, camera make, dates, titles and the source "
+    "file name never reach the exported files.</li>"
+    "<li><b>Nothing leaves this computer.</b> The only network use is the one-time "
+    "download of the pose model, and offline mode forbids even that.</li>"
+    "<li><b>No stray copies.</b> Only the exports are written; a cancelled or failed "
+    "export leaves nothing behind.</li>"
+    "<li><b>No voice unless you ask.</b> Exports have no sound unless <i>Keep audio</i> "
+    "is on; live recordings never have sound.</li>"
+    "<li><b>The camera picture is never saved.</b> It is shown beside the skeleton "
+    "only to help you frame.</li>"
+    "</ul>"
+    "<p>Each promise is checked by an automatic test on every change to the app "
+    "(README, “Privacy guarantee”).</p>")
+
+
+def show_text(parent: QWidget, title: str, html: str, name: str) -> QMessageBox:
+    """A non-modal box with `html` (the guide, the privacy guarantee)."""
+    box = QMessageBox(parent)
+    box.setObjectName(name)
+    box.setWindowTitle(title)
+    box.setText(html)
+    box.open()
+    return box
+
+
+def show_guide(parent: QWidget) -> QMessageBox:
+    return show_text(parent, "Getting started", GUIDE_HTML, "GuideBox")
+
+
+def show_privacy(parent: QWidget) -> QMessageBox:
+    return show_text(parent, "Privacy guarantee", PRIVACY_HTML, "PrivacyBox")

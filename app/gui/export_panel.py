@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
+from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -30,6 +30,12 @@ def output_dir_of(settings: StudioSettings) -> Path:
 
 
 class ExportPanel(SettingsPanel):
+    """Thread: GUI. The model buttons only ask (`choose_model_requested`,
+    `retry_download_requested`); the model controller does the work."""
+
+    choose_model_requested = Signal()
+    retry_download_requested = Signal()
+
     def _build(self, layout: QVBoxLayout) -> None:
         box, form = form_group("Output")
         self.folder = QLineEdit()
@@ -52,11 +58,11 @@ class ExportPanel(SettingsPanel):
                                  "movement only.")
         self.audio_note.setObjectName("Muted")
         self.audio_note.setWordWrap(True)
-        self.report = QCheckBox("Analysis report (HTML, angles and events CSV)")
+        self.report = QCheckBox("Analysis report (web page, CSV)")
         self.report.setToolTip("Write NAME_report.html, NAME_angles.csv and NAME_events.csv "
                                "beside each video: joint angles, activity, falls")
-        self.record_keypoints = QCheckBox("Record keypoints with live recordings")
-        self.transparent = QCheckBox("Transparent skeleton (WebM for video editors)")
+        self.record_keypoints = QCheckBox("Keypoints with live recordings")
+        self.transparent = QCheckBox("Transparent video (WebM, for editors)")
         self.transparent.setToolTip("Export a see-through VP9 WebM layer with no background, "
                                     "to lay over other footage in an editor")
         for box_widget in (self.json, self.csv, self.report, self.audio, self.audio_note,
@@ -71,8 +77,21 @@ class ExportPanel(SettingsPanel):
         self.model_label = QLabel("Looking for the model\u2026")
         self.model_label.setObjectName("Muted")
         self.model_label.setWordWrap(True)
+        self.choose_model = QPushButton("Choose model file\u2026")
+        self.choose_model.setToolTip("Use a pose model file (pose_landmarker_*.task) you "
+                                     "have; PoseCloak remembers it")
+        self.choose_model.clicked.connect(self.choose_model_requested)
+        self.retry_download = QPushButton("Retry download")
+        self.retry_download.setToolTip("Try to download the pose model (9 MB) again")
+        self.retry_download.clicked.connect(self.retry_download_requested)
+        model_row = QHBoxLayout()
+        model_row.setSpacing(6)
+        model_row.addWidget(self.choose_model)
+        model_row.addWidget(self.retry_download)
+        model_row.addStretch(1)
         form.addRow(self.offline)
         form.addRow(self.model_label)
+        form.addRow(model_row)
         layout.addWidget(box)
 
         self.json.toggled.connect(lambda _on: self._keypoints())
@@ -92,9 +111,13 @@ class ExportPanel(SettingsPanel):
         self.record_keypoints.setChecked(settings.record_keypoints)
         self.transparent.setChecked(settings.transparent)
         self.offline.setChecked(settings.offline)
+        self.retry_download.setEnabled(not settings.offline)
 
     def set_model_text(self, text: str) -> None:
-        self.model_label.setText(text)
+        # A break opportunity after each "/" lets a long folder wrap instead
+        # of widening the panel (which would scroll sideways).
+        self.model_label.setText(text.replace("/", "/\u200b").replace("\\", "\\\u200b"))
+        self.model_label.setToolTip(text)
 
     def _keypoints(self) -> None:
         formats = tuple(f for f, box in (("json", self.json), ("csv", self.csv)) if box.isChecked())

@@ -25,7 +25,8 @@ class PeoplePanel(SettingsPanel):
         box, form = form_group("Detection")
         self.max_people = QSpinBox()
         self.max_people.setRange(1, 64)
-        self.max_people.setToolTip("The most people found in one frame")
+        self.max_people.setToolTip("The most people found in one frame (4 by default, 16 "
+                                   "when finding distant people)")
         form.addRow("Max people", self.max_people)
         self.tiles = QCheckBox("Find distant people (slower)")
         self.tiles.setToolTip("Also search enlarged tiles of the frame, for small people far "
@@ -37,12 +38,12 @@ class PeoplePanel(SettingsPanel):
         layout.addWidget(box)
 
         box, form = form_group("Smoothing")
-        self.live_smoothing = ValueSlider(0, 1, 0.05, "{:.2f}",
-                                          "Steadies the live preview (0 = off)")
-        self.export_smoothing = ValueSlider(0, 1, 0.05, "{:.2f}",
-                                            "Steadies exported videos and keypoints (0 = off)")
-        form.addRow("Preview", self.live_smoothing)
-        form.addRow("Export", self.export_smoothing)
+        # One value for the preview, recordings and exports, so an export
+        # moves exactly as steadily as the preview did.
+        self.smoothing = ValueSlider(0, 1, 0.05, "{:.2f}",
+                                     "Steadies jittery joints in the preview, recordings, "
+                                     "exported videos and keypoints alike (0 = off)")
+        form.addRow("Steadiness", self.smoothing)
         layout.addWidget(box)
 
         box, form = form_group("Identity")
@@ -67,14 +68,10 @@ class PeoplePanel(SettingsPanel):
         form.addRow(row)
         layout.addWidget(box)
 
-        self.max_people.valueChanged.connect(
-            lambda n: self._edit(detection=replace(self.settings.detection, max_people=n)))
-        self.tiles.toggled.connect(
-            lambda on: self._edit(detection=replace(self.settings.detection,
-                                                    tiles="auto" if on else None)))
+        self.max_people.valueChanged.connect(self._on_max_people)
+        self.tiles.toggled.connect(self._on_tiles)
         self.only_largest.toggled.connect(lambda on: self._people(only_largest=on))
-        self.live_smoothing.value_changed.connect(lambda v: self._edit(live_smoothing=v))
-        self.export_smoothing.value_changed.connect(lambda v: self._people(smoothing=v))
+        self.smoothing.value_changed.connect(lambda v: self._people(smoothing=v))
         self.color_by_person.toggled.connect(
             lambda on: self._edit(style=replace(self.settings.style, color_by_person=on)))
         self.show_ids.toggled.connect(
@@ -84,8 +81,7 @@ class PeoplePanel(SettingsPanel):
         self.max_people.setValue(settings.detection.people_limit)
         self.tiles.setChecked(settings.detection.tiles is not None)
         self.only_largest.setChecked(settings.people.only_largest)
-        self.live_smoothing.set_value(settings.live_smoothing)
-        self.export_smoothing.set_value(settings.people.smoothing)
+        self.smoothing.set_value(settings.people.smoothing)
         self.color_by_person.setChecked(settings.style.color_by_person)
         self.show_ids.setChecked(settings.style.show_ids)
         ids = sorted(settings.people.exclude_ids)
@@ -94,6 +90,24 @@ class PeoplePanel(SettingsPanel):
         self.clear.setEnabled(bool(ids))
         self.excluded.setToolTip("Hidden people are left out of the preview, recordings, "
                                  "exports and keypoints.")
+
+    def _on_max_people(self, n: int) -> None:
+        detection = self.settings.detection
+        default = replace(detection, max_people=None).people_limit
+        # The mode's default stays "default" (None), so it follows the mode.
+        self._edit(detection=replace(detection, max_people=None if n == default else n))
+
+    def _on_tiles(self, on: bool) -> None:
+        """Distant people on or off. Max people follows the mode's default
+        (4, or 16 with tiles, as in the CLI) unless the user set another
+        number; the box shows the number in use."""
+        detection = self.settings.detection
+        follows_default = detection.max_people in (None, replace(
+            detection, max_people=None).people_limit)
+        self._edit(detection=replace(detection, tiles="auto" if on else None,
+                                     max_people=None if follows_default
+                                     else detection.max_people))
+        self._show_settings(self.settings)
 
     def _people(self, **changes) -> None:
         self._edit(people=replace(self.settings.people, **changes))

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.analysis.angles import ANGLES
-from app.analysis.series import ANGLE_NAMES, SeriesBuffer, SeriesData
+from app.analysis.series import ANGLE_NAMES, SeriesBuffer, SeriesData, subject_words
 from app.base.types import PoseFrame
 from app.gui.widgets import swatch_icon
 
@@ -34,6 +34,20 @@ _CURVE_COLORS = ("#00e5ff", "#ff8c00", "#2fbf71", "#e5484d", "#b388ff", "#f1c40f
 
 def _rgb(hex_color: str) -> tuple[int, int, int]:
     return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def no_data_text(angles: list[int]) -> str:
+    """"no data (knees and elbows not visible)" for the chosen angles."""
+    joints: list[str] = []
+    for i in angles:
+        joint = ANGLE_NAMES[i].removeprefix("left ").removeprefix("right ")
+        word = joint if joint == "trunk" else f"{joint}s"
+        if word not in joints:
+            joints.append(word)
+    if not joints:
+        return "no data"
+    listed = joints[0] if len(joints) == 1 else ", ".join(joints[:-1]) + " and " + joints[-1]
+    return f"no data ({listed} not visible)"
 
 
 class PlotsPanel(QWidget):
@@ -61,6 +75,11 @@ class PlotsPanel(QWidget):
         self.joints.itemChanged.connect(lambda _item: self._mark_dirty())
         self.title = QLabel("Live source")
         self.title.setObjectName("PanelTitle")
+        self.subject = QLabel("")  # whose angles, when there are several people
+        self.subject.setObjectName("Muted")
+        self.subject.setWordWrap(True)
+        self.subject.setMaximumWidth(205)
+        self._file_time = False  # the live source is a file: its own time on the axis
         self.live_button = QPushButton("Back to live")
         self.live_button.setToolTip("Plot the live source again")
         self.live_button.clicked.connect(self.show_live)
@@ -68,6 +87,10 @@ class PlotsPanel(QWidget):
 
         self.angle_plot = self._plot("Joint angles (degrees)")
         self.angle_plot.setYRange(0, 180)
+        # Said on an empty angle plot, so that nothing drawn is not a mystery.
+        self.no_data = pg.TextItem("", anchor=(0.5, 0.5), color="#9aa1ab")
+        self.no_data.setParentItem(self.angle_plot.getPlotItem().getViewBox())
+        self.no_data.setVisible(False)
         self.confidence_plot = self._plot("Mean confidence")
         self.confidence_plot.setYRange(0, 1)
         self.fps_plot = self._plot("Throughput (fps)")
@@ -81,6 +104,7 @@ class PlotsPanel(QWidget):
 
         side = QVBoxLayout()
         side.addWidget(self.title)
+        side.addWidget(self.subject)
         side.addWidget(self.joints, 1)
         side.addWidget(self.live_button)
         plots = QHBoxLayout()
@@ -116,10 +140,31 @@ class PlotsPanel(QWidget):
             plot.setTitle(plot.plotItem.titleLabel.text, color=foreground, size="9pt")
 
     # data -------------------------------------------------------------------------
+    def add_live_frame(self, frame) -> None:
+        """One shown live frame (app.engine.live_loop.LiveFrame): a video
+        file's samples are placed at the file's own time (what the seek bar
+        says), a camera's at the session's."""
+        file_time = frame.source.seekable
+        if file_time != self._file_time:
+            self._file_time = file_time
+            self.live.clear()
+            self._set_time_label()
+        t = frame.position_s if file_time else frame.result.session_s
+        last = self.live.last_time
+        if last is not None and t < last:
+            self.live.clear()  # the file looped or was sought back: start the curve afresh
+        self.add_live_sample(t, frame.result.pose, frame.inference_fps)
+
     def add_live_sample(self, time_s: float, pose: PoseFrame, fps: float) -> None:
         self.live.add(time_s, pose, fps)
         if self._file is None:
             self._dirty = True
+
+    def _set_time_label(self) -> None:
+        label = "time in the file (s)" if (self._file is not None or self._file_time) \
+            else "time since start (s)"
+        for plot in (self.angle_plot, self.confidence_plot, self.fps_plot):
+            plot.getAxis("bottom").setLabel(label)
 
     def clear_live(self) -> None:
         self.live.clear()
@@ -129,13 +174,25 @@ class PlotsPanel(QWidget):
         self._file = None
         self.title.setText("Live source")
         self.live_button.setVisible(False)
+        self._set_time_label()
         self._mark_dirty()
 
     def show_file(self, name: str, data: SeriesData) -> None:
         self._file = data
         self.title.setText(name)
         self.live_button.setVisible(True)
+        self._set_time_label()
         self._mark_dirty()
+
+    def _show_no_data(self, data: SeriesData, checked: set[int]) -> None:
+        """"no data (knees not visible)" when no checked angle has a value."""
+        empty = not any(np.isfinite(data.angles[:, i]).any() for i in checked) if len(data) \
+            else True
+        text = no_data_text(sorted(checked)) if empty and checked else ""
+        self.no_data.setText(text)
+        self.no_data.setVisible(bool(text))
+        box = self.angle_plot.getPlotItem().getViewBox().boundingRect()
+        self.no_data.setPos(box.center())
 
     def checked_angles(self) -> list[int]:
         return [i for i in range(self.joints.count())
@@ -158,6 +215,9 @@ class PlotsPanel(QWidget):
             curve.setVisible(i in checked)
             if i in checked:
                 curve.setData(t, data.angles[:, i], connect="finite")
+        self._show_no_data(data, checked)
+        self.subject.setText(subject_words(data))
+        self.subject.setVisible(bool(self.subject.text()))
         self.confidence_curve.setData(t, data.confidence, connect="finite")
         self.fps_curve.setData(t, data.throughput, connect="finite")
         if len(data) and self._file is None:

@@ -38,6 +38,11 @@ class PreviewCanvas(QWidget):
     def image(self) -> QImage | None:
         return self._image
 
+    def set_backdrop(self, color: QColor) -> None:
+        """The colour around the picture (follows the theme)."""
+        self.backdrop = QColor(color)
+        self.update()
+
     def set_image(self, rgb: np.ndarray | None) -> None:
         self._image = None if rgb is None else rgb_to_qimage(rgb)
         if rgb is not None:
@@ -139,7 +144,7 @@ class PreviewPanel(QWidget):
 
     def set_raw_kind(self, kind: str) -> None:
         """Names the raw view for what it shows: a video file or a camera."""
-        what = "Video" if kind == "file" else "Camera"
+        what = "Original picture" if kind == "file" else "Camera"
         self.raw.caption = f"{what} (framing only, never saved)"
         self.raw.update()
 

@@ -3,6 +3,7 @@ app/engine/app_state.py) and changes it through the state's methods."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from app.base.studio_settings import StudioSettings
@@ -18,6 +19,8 @@ class SettingsPanel(QScrollArea):
         self.state = state
         self._loading = False
         self.setWidgetResizable(True)
+        # Panels scroll down, never sideways: their controls wrap or shrink.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(12, 4, 12, 12)

@@ -161,12 +161,21 @@ class SourceBar(QWidget):
         if self.pause.isEnabled():
             self.pause.toggle()
 
+    def toggle_record(self) -> None:
+        """Starts or stops a recording (Ctrl+R), when recording is possible."""
+        if self.record.isEnabled():
+            self.record.click()
+
+    def toggle_show_raw(self) -> None:
+        """Shows or hides the original picture beside the skeleton (Ctrl+K)."""
+        self.show_raw.click()
+
     def _on_choice_changed(self, _index: int = -1) -> None:
         """Start only with something to start; the raw view named for what it shows."""
         choice = self.choice()
         kind = choice.kind if choice is not None else ""
         self.start.setEnabled(self._running or choice is not None)
-        self.show_raw.setText("Show video" if kind == "file" else "Show camera")
+        self.show_raw.setText("Show original" if kind == "file" else "Show camera")
         self.source_kind_changed.emit(kind)
 
     def set_running(self, running: bool, seekable: bool = False, duration_s: float = 0.0) -> None:

@@ -35,18 +35,21 @@ class StylePanel(SettingsPanel):
         self.radius = ValueSlider(0, 20, 0.5, "{:.1f} px", "Joint dot radius (0 hides the dots)")
         self.opacity = ValueSlider(0.05, 1, 0.05, "{:.0%}", "How opaque the skeleton is")
         self.confidence = ValueSlider(0, 1, 0.05, "{:.2f}",
-                                      "Hide landmarks the model is less sure of than this")
+                                      "Points the model is less sure of than this are not "
+                                      "drawn or exported (0 = show every point; 0.5 is a "
+                                      "good start)")
         form.addRow("Thickness", self.thickness)
         form.addRow("Joint radius", self.radius)
         form.addRow("Opacity", self.opacity)
-        form.addRow("Min. confidence", self.confidence)
+        form.addRow("Hide unsure points", self.confidence)
         layout.addWidget(box)
 
         box, form = form_group("Details")
         self.face = QCheckBox("Face points")
         self.face.setToolTip("Draw and export nose, eyes, ears and mouth points")
-        self.antialias = QCheckBox("Anti-aliasing")
-        self.antialias.setToolTip("Smooth line edges")
+        self.antialias = QCheckBox("Smooth edges")
+        self.antialias.setToolTip("Draw lines with soft edges instead of jagged pixel steps "
+                                  "(anti-aliasing)")
         form.addRow(self.face)
         form.addRow(self.antialias)
         layout.addWidget(box)

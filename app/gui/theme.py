@@ -26,12 +26,15 @@ class Colors:
     button: str
 
 
+    indicator: str  # the border of an unchecked box: clearly visible on the panel
+
+
 DARK = Colors(window="#1b1d21", panel="#23262b", base="#15171a", alt="#1f2226",
               text="#e7e9ec", muted="#9aa1ab", border="#31353c", preview="#0d0e10",
-              button="#2c3036")
+              button="#2c3036", indicator="#8a919b")
 LIGHT = Colors(window="#eef0f3", panel="#ffffff", base="#ffffff", alt="#f5f6f8",
                text="#1d2026", muted="#5f6672", border="#d5d9e0", preview="#20232a",
-               button="#f4f5f7")
+               button="#f4f5f7", indicator="#7a818c")
 
 
 def system_is_dark() -> bool:
@@ -77,7 +80,16 @@ def _stylesheet(c: Colors) -> str:
         border-color: {ACCENT}; }}
     QPushButton#Primary {{ background: {ACCENT}; color: #ffffff; border-color: {ACCENT};
         font-weight: 600; }}
+    QPushButton:disabled, QPushButton#Primary:disabled {{ background: {c.button};
+        color: {c.muted}; border-color: {c.border}; }}
     QPushButton#Record:checked {{ background: #e5484d; border-color: #e5484d; }}
+    QCheckBox::indicator, QListView::indicator {{ width: 14px; height: 14px;
+        border: 2px solid {c.indicator}; border-radius: 4px; background: {c.base}; }}
+    QCheckBox::indicator:hover, QListView::indicator:hover {{ border-color: {ACCENT}; }}
+    QCheckBox::indicator:checked, QListView::indicator:checked {{ background: {ACCENT};
+        border-color: {ACCENT}; }}
+    QCheckBox::indicator:disabled, QListView::indicator:disabled {{ border-color: {c.border}; }}
+    QListView::indicator {{ width: 9px; height: 9px; }}
     QLineEdit {{ padding: 4px 6px; border-radius: 6px;
         border: 1px solid {c.border}; background: {c.base}; }}
     QComboBox, QSpinBox, QDoubleSpinBox {{ padding: 3px 6px; }}

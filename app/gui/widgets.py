@@ -30,6 +30,22 @@ def swatch_icon(rgb: RGB, size: int = 16) -> QIcon:
     return QIcon(pixmap)
 
 
+# Names a person would use, for the colour button's label (the hex code is in
+# its tooltip): the nearest of these by RGB distance.
+COLOR_NAMES = (("Black", (0, 0, 0)), ("White", (255, 255, 255)), ("Grey", (128, 128, 128)),
+               ("Light grey", (200, 200, 200)), ("Dark grey", (60, 60, 60)),
+               ("Red", (220, 40, 40)), ("Orange", (255, 140, 0)), ("Yellow", (250, 220, 40)),
+               ("Green", (40, 180, 80)), ("Light green", (140, 230, 140)),
+               ("Cyan", (0, 229, 255)), ("Blue", (52, 120, 219)), ("Navy", (20, 30, 100)),
+               ("Purple", (150, 80, 200)), ("Pink", (240, 120, 180)),
+               ("Brown", (130, 80, 40)))
+
+
+def color_name(rgb: RGB) -> str:
+    """The nearest everyday name for `rgb` ("Cyan", "Orange")."""
+    return min(COLOR_NAMES, key=lambda item: sum((a - b) ** 2 for a, b in zip(rgb, item[1])))[0]
+
+
 class ColorButton(QToolButton):
     """Shows a colour; a click opens the colour picker."""
 
@@ -39,7 +55,7 @@ class ColorButton(QToolButton):
         super().__init__(parent)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.setIconSize(QSize(16, 16))
-        self.setToolTip(tooltip)
+        self._tooltip = tooltip
         self._rgb: RGB = rgb
         self._show()
         self.clicked.connect(self._pick)
@@ -57,10 +73,12 @@ class ColorButton(QToolButton):
 
     def _show(self) -> None:
         self.setIcon(swatch_icon(self._rgb))
-        self.setText(format_color(self._rgb))
+        self.setText(color_name(self._rgb))
+        what = self._tooltip or "Colour"
+        self.setToolTip(f"{what}: {format_color(self._rgb)}. Click to choose another colour.")
 
     def _pick(self) -> None:
-        chosen = QColorDialog.getColor(QColor(*self._rgb), self, self.toolTip() or "Colour")
+        chosen = QColorDialog.getColor(QColor(*self._rgb), self, self._tooltip or "Colour")
         if chosen.isValid():
             self.set_color((chosen.red(), chosen.green(), chosen.blue()), notify=True)
 

@@ -29,6 +29,35 @@ _URL = ("https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
 ProgressFn = Callable[[int, int], None]  # (bytes done, bytes total or 0)
 
 
+class ModelOffline(ModelError):
+    """No model on this computer, and offline mode forbids the download."""
+
+
+class ModelDownloadFailed(ModelError):
+    """The download failed; `reason` says why in plain words ("no internet
+    connection"), for messages that must not show an errno."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def download_failure_reason(exc: OSError) -> str:
+    """Why a download failed, in words for people (no errno, no jargon)."""
+    import socket
+    import urllib.error
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"the download server answered with error {exc.code}"
+    cause = getattr(exc, "reason", None) or exc
+    if isinstance(cause, socket.gaierror):
+        return "no internet connection"
+    if isinstance(cause, TimeoutError):
+        return "the connection timed out"
+    if isinstance(cause, ConnectionRefusedError):
+        return "the download server could not be reached"
+    return "the connection failed"
+
+
 def model_filename(variant: str) -> str:
     if variant not in VARIANTS:
         raise ModelError(f"unknown model variant '{variant}' (choose lite, full or heavy).")
@@ -107,7 +136,7 @@ def resolve_model(explicit: Path | str | None = None, variant: str = DEFAULT_VAR
     if offline is None:
         offline = offline_from_env()
     if offline:
-        raise ModelError(f"no pose model found and offline mode forbids downloading; set "
+        raise ModelOffline(f"no pose model found and offline mode forbids downloading; set "
                          f"{ENV_MODEL} to a {model_filename(variant)} file.")
     return download_model(variant, progress=progress)
 
@@ -142,14 +171,14 @@ def download_model(variant: str = DEFAULT_VARIANT, *, progress: ProgressFn | Non
         os.replace(tmp, target)
     except ModelError:
         tmp.unlink(missing_ok=True)
-        raise ModelError("the downloaded pose model is damaged; check the connection and try "
-                         "again.") from None
+        raise ModelDownloadFailed("the downloaded pose model is damaged; check the connection "
+                                  "and try again.", "what arrived was not the model") from None
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        reason = getattr(exc, "reason", None) or exc.strerror or exc
-        raise ModelError(f"could not download the pose model ({reason}); connect to the "
-                         f"internet once, or set {ENV_MODEL} to a pose_landmarker .task "
-                         "file.") from None
+        reason = download_failure_reason(exc)
+        raise ModelDownloadFailed(f"could not download the pose model ({reason}); connect to "
+                                  f"the internet once, or set {ENV_MODEL} to a "
+                                  "pose_landmarker .task file.", reason) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

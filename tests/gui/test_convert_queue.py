@@ -57,10 +57,13 @@ def test_dropped_files_convert_like_the_cli(qtbot, window, carphone, short_vtest
     qtbot.waitUntil(lambda: window.plots.title.text() in {r.result.output.name for r in rows},
                     timeout=10000)
 
-    # The CLI with the same settings writes the same pictures.
+    # The CLI with the same settings (the app smooths by default) writes the
+    # same pictures.
     from app.cli.main import main as cli_main
     cli_out = tmp_path / "cli.mp4"
-    assert cli_main(["convert", str(carphone), "-o", str(cli_out), "--jobs", "1", "-q"]) == 0
+    assert window.settings.people.smoothing == 0.5
+    assert cli_main(["convert", str(carphone), "-o", str(cli_out), "--jobs", "1", "-q",
+                     "--smooth", "0.5"]) == 0
     gui_frames = frames_of(rows[0].result.output)
     cli_frames = frames_of(cli_out)
     assert len(gui_frames) == len(cli_frames) == 120
@@ -180,21 +183,22 @@ def test_keep_audio_is_off_by_default_and_ticking_it_keeps_the_soundtrack(
 
 def test_the_confidence_slider_and_the_cli_flag_give_the_same_file(qtbot, window, short_carphone,
                                                                    out_dir, tmp_path):
-    """One settings value: a user raises Min. confidence to 0.80 and export
-    smoothing to 0.50 with the keyboard, then drops a clip; the export and
-    its keypoints are byte for byte what the CLI writes with --min-confidence
-    0.8 --smooth 0.5. (The slider used to reach only the drawing, while
-    tracking and smoothing kept 0.5: the same settings gave other files.)"""
+    """One settings value: a user raises the confidence ("Hide unsure points")
+    to 0.80 and lowers smoothing ("Steadiness") to 0.25 with the keyboard, then
+    drops a clip; the export and its keypoints are byte for byte what the CLI
+    writes with --min-confidence 0.8 --smooth 0.25. (The slider used to reach
+    only the drawing, while tracking and smoothing kept 0.5: the same settings
+    gave other files.)"""
     from app.cli.arguments import build_parser, settings_from_args
     from app.cli.main import main as cli_main
-    for slider, presses in ((window.style_panel.confidence.slider, 6),
-                            (window.people_panel.export_smoothing.slider, 10)):
+    for slider, presses, key in ((window.style_panel.confidence.slider, 6, Qt.Key.Key_Right),
+                                 (window.people_panel.smoothing.slider, 5, Qt.Key.Key_Left)):
         slider.setFocus()
         for _ in range(presses):
-            qtbot.keyClick(slider, Qt.Key.Key_Right)
+            qtbot.keyClick(slider, key)
     assert window.settings.style.min_confidence == 0.8
-    assert window.settings.people.smoothing == 0.5
-    flags = ["--min-confidence", "0.8", "--smooth", "0.5", "--jobs", "1"]
+    assert window.settings.people.smoothing == 0.25
+    flags = ["--min-confidence", "0.8", "--smooth", "0.25", "--jobs", "1"]
     assert window.settings.convert_settings() == settings_from_args(
         build_parser().parse_args(["convert", str(short_carphone), *flags]))
     drop_files(window, [short_carphone])

@@ -68,12 +68,12 @@ def test_synthetic_source_outage_and_failure(person_frames):
 
 def test_settings_round_trip_and_forgiving_reading(tmp_path):
     settings = StudioSettings(
-        keypoints=("csv",), live_smoothing=0.25, offline=True).edited(
+        keypoints=("csv",), offline=True).edited(
         style=RenderStyle(color=(1, 2, 3), left_color=(4, 5, 6), thickness=7.5, show_face=False),
         background=BackgroundSpec(color=(9, 9, 9), path=tmp_path / "bg.png", fit=FitMode.FILL,
                                   loop=False),
         detection=DetectionSettings(tiles="auto"),
-        people=PeopleSettings(exclude_ids=frozenset({2, 5})))
+        people=PeopleSettings(smoothing=0.25, exclude_ids=frozenset({2, 5})))
     text = json.dumps(to_dict(settings))
     assert from_dict(json.loads(text)) == settings
     # Bad values fall back one by one; unknown keys are ignored.
@@ -86,8 +86,8 @@ def test_settings_round_trip_and_forgiving_reading(tmp_path):
     assert back.style.opacity == 1.0 and back.style.color == RenderStyle().color
     assert back.style.thickness == 7.5 and back.keep_audio is False
     assert from_dict("garbage") == StudioSettings()
-    # Exports and preview each get their own smoothing; the rest is shared.
-    assert settings.convert_settings().people.smoothing == 0.0
+    # One smoothing for exports and the preview (which only fills no gaps).
+    assert settings.convert_settings().people.smoothing == 0.25
     assert settings.live_skeleton().people.smoothing == 0.25
     # Exports use exactly the skeleton settings, the value the CLI builds.
     assert settings.convert_settings() == settings.skeleton

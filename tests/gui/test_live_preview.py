@@ -237,8 +237,8 @@ def test_source_bar_words_follow_the_source(qtbot, window, short_carphone):
     assert bar.choice() is None and not bar.start.isEnabled()
     bar.set_file(short_carphone)
     assert bar.start.isEnabled()
-    assert bar.show_raw.text() == "Show video"
-    assert window.live.preview.raw.caption.startswith("Video (framing only")
+    assert bar.show_raw.text() == "Show original"
+    assert window.live.preview.raw.caption.startswith("Original picture (framing only")
     qtbot.mouseClick(bar.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.status_labels["people"].text() == "1 person", timeout=60000)
     window.live.stop()

@@ -15,8 +15,8 @@ def test_settings_persist_across_a_new_window(qtbot, store, out_dir, tmp_path):
     first.style_panel.face.click()  # off
     first.people_panel.tiles.click()  # on
     first.people_panel.only_largest.click()
-    first.people_panel.live_smoothing.set_value(0.8)
-    first.people_panel.live_smoothing.value_changed.emit(0.8)
+    first.people_panel.smoothing.set_value(0.8)
+    first.people_panel.smoothing.value_changed.emit(0.8)
     first.background_panel.color.set_color((10, 20, 30), notify=True)
     first.background_panel.fit.setCurrentIndex(first.background_panel.fit.findData(FitMode.FILL))
     first.export_panel.csv.click()
@@ -31,7 +31,7 @@ def test_settings_persist_across_a_new_window(qtbot, store, out_dir, tmp_path):
     s = second.settings
     assert s == expected.edited(people=replace(expected.people, exclude_ids=frozenset()))
     assert s.style.thickness == 20 and not s.style.show_face
-    assert s.detection.tiles == "auto" and s.people.only_largest and s.live_smoothing == 0.8
+    assert s.detection.tiles == "auto" and s.people.only_largest and s.people.smoothing == 0.8
     assert s.background.color == (10, 20, 30) and s.background.fit is FitMode.FILL
     assert s.keypoints == ("json", "csv") and s.offline and s.output_dir == str(out_dir)
     # The controls show the restored values.

@@ -26,16 +26,18 @@ class _Serving:
 
 
 class Origin(_Serving):
-    """Serves `payload` at every path; counts the requests it got directly."""
+    """Serves `payload` at every path (with HTTP `status`: 503 stands in for
+    a server that is down); counts the requests it got directly."""
 
-    def __init__(self, payload: bytes, name: str = "pose_landmarker_full.task") -> None:
+    def __init__(self, payload: bytes, name: str = "pose_landmarker_full.task",
+                 status: int = 200) -> None:
         origin = self
         self.requests: list[str] = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
                 origin.requests.append(self.path)
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
