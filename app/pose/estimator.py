@@ -106,8 +106,12 @@ def result_to_array(pose_landmarks) -> np.ndarray:
     """MediaPipe's list of landmark lists -> float32 (people, 33, 5)."""
     out = np.zeros((len(pose_landmarks), NUM_LANDMARKS, 5), np.float32)
     for p, landmarks in enumerate(pose_landmarks):
-        for i, lm in enumerate(landmarks[:NUM_LANDMARKS]):
-            out[p, i] = (lm.x, lm.y, lm.z, lm.visibility or 0.0, lm.presence or 0.0)
+        # One array call per person: setting rows one by one cost more than
+        # the values themselves.
+        rows = [(lm.x, lm.y, lm.z, lm.visibility or 0.0, lm.presence or 0.0)
+                for lm in landmarks[:NUM_LANDMARKS]]
+        if rows:
+            out[p, :len(rows)] = rows
     return out
 
 
