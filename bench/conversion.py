@@ -1,6 +1,7 @@
 """Conversion speed against one landmarker, with where the CPU goes.
 
     uv run python -m bench.conversion [--video vtest.avi] [--background tree.avi]
+                                      [--device cpu|gpu]
 
 In one run, each in a fresh subprocess: one MediaPipe instance's inference
 fps on the video's decoded frames (detect calls only), then `convert` with
@@ -85,12 +86,12 @@ def _instrument(tally: _Tally) -> None:
     PoseEstimator.detect = tally.wrap("inference", PoseEstimator.detect)
 
 
-def child_infer(path: Path, model: Path) -> dict:
+def child_infer(path: Path, model: Path, device: str) -> dict:
     from app.base.settings import DetectionSettings
     from app.media.video import VideoReader
     from app.pose.estimator import PoseEstimator
     spent, cpu, frames = 0.0, 0.0, 0
-    with PoseEstimator(model, DetectionSettings()) as estimator:
+    with PoseEstimator(model, DetectionSettings(device=device)) as estimator:
         for frame in VideoReader(path).frames():
             t0, c0 = time.perf_counter(), time.process_time()
             estimator.detect(frame.image, round(frame.time_s * 1000))
@@ -99,11 +100,13 @@ def child_infer(path: Path, model: Path) -> dict:
             frames += 1
     # MediaPipe runs the model on threads of its own: the process's CPU
     # time over the detect calls is what inference costs.
-    return {"frames": frames, "fps": frames / spent, "core_ms": cpu * 1000 / frames}
+    return {"frames": frames, "fps": frames / spent, "core_ms": cpu * 1000 / frames,
+            "device": estimator.device}
 
 
-def child_convert(path: Path, model: Path, background: str, breakdown: bool) -> dict:
-    from app.base.settings import BackgroundSpec, SkeletonSettings
+def child_convert(path: Path, model: Path, background: str, breakdown: bool,
+                  device: str) -> dict:
+    from app.base.settings import BackgroundSpec, DetectionSettings, SkeletonSettings
     from app.engine.jobs import ConvertJob
     from app.engine.pipeline import convert
     tally = _Tally()
@@ -114,7 +117,8 @@ def child_convert(path: Path, model: Path, background: str, breakdown: bool) -> 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.mp4"
         cpu0, t0 = time.process_time(), time.perf_counter()
-        result = convert(ConvertJob(path, out, SkeletonSettings(background=spec)), model)
+        result = convert(ConvertJob(path, out, SkeletonSettings(
+            background=spec, detection=DetectionSettings(device=device))), model)
         wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         size = out.stat().st_size
     per_frame = {k: tally.spent[k] * 1000 / result.frames for k in STAGES}
@@ -126,8 +130,9 @@ def child_convert(path: Path, model: Path, background: str, breakdown: bool) -> 
             "cores": cpu / wall, "core_ms": per_frame, "bytes": size}
 
 
-def _in_subprocess(*args: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", "bench.conversion", "--child", *args],
+def _in_subprocess(device: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.conversion", "--device", device,
+                          "--child", *args],
                          capture_output=True, text=True, check=True, cwd=ROOT,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -139,12 +144,14 @@ def main() -> int:
     parser.add_argument("--background", default="tree.avi")
     parser.add_argument("--model", type=Path, default=Path(os.environ.get(
         "POSECLOAK_MODEL", SHARED / "models" / "pose_landmarker_full.task")))
+    parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, path = args.child[0], Path(args.child[1])
-        result = (child_infer(path, args.model) if kind == "infer" else
-                  child_convert(path, args.model, args.child[2], args.child[3] == "1"))
+        result = (child_infer(path, args.model, args.device) if kind == "infer" else
+                  child_convert(path, args.model, args.child[2], args.child[3] == "1",
+                                args.device))
         print(json.dumps(result))
         return 0
 
@@ -152,13 +159,14 @@ def main() -> int:
     bg_video = Path(args.background) if Path(args.background).exists() \
         else SHARED / "media" / args.background
     print(f"cores: {os.cpu_count()}  video: {video.name}  model: {args.model.name}")
-    infer = _in_subprocess("infer", str(video))
-    print(f"one landmarker: {infer['fps']:.1f} fps ({infer['frames']} frames), "
+    infer = _in_subprocess(args.device, "infer", str(video))
+    print(f"one landmarker on the {infer['device'].upper()}: {infer['fps']:.1f} fps "
+          f"({infer['frames']} frames), "
           f"{infer['core_ms']:.1f} core-ms per frame")
     for label, background in ((f"background video {bg_video.name}", str(bg_video)),
                               ("colour background", "colour")):
-        plain = _in_subprocess("convert", str(video), background, "0")
-        timed = _in_subprocess("convert", str(video), background, "1")
+        plain = _in_subprocess(args.device, "convert", str(video), background, "0")
+        timed = _in_subprocess(args.device, "convert", str(video), background, "1")
         print(f"{label}: convert {plain['fps']:.1f} fps = {plain['fps'] / infer['fps']:.2f}x "
               f"one landmarker ({plain['jobs']} workers, {plain['cores']:.2f} cores busy, "
               f"{plain['bytes'] / 1e6:.2f} MB)")
