@@ -86,3 +86,18 @@ def test_live_frames_arrive_in_order_drawn_elsewhere_and_stop_cleanly(carphone, 
     assert indices == sorted(set(indices))  # newest first never goes backwards
     assert all(f.result.rendered.shape == (144, 176, 3) for f in taken)
     assert all(f.result.timings.inference_ms > 0 for f in taken)
+
+
+def test_a_drawing_error_ends_the_session_with_its_message(carphone, model_path, tmp_path):
+    """The background is opened on the drawing thread; its error still ends
+    run() on the loop's thread, with the drawing thread joined."""
+    from app.base.errors import BackgroundError
+    from app.base.settings import BackgroundSpec, SkeletonSettings
+    missing = SkeletonSettings(background=BackgroundSpec(path=tmp_path / "gone.mp4"))
+    source = SyntheticSource(frames_of(carphone, 5), fps=30)
+    loop, listener, thread, errors = _start(source, model_path, LiveSettings(skeleton=missing))
+    thread.join(60)
+    assert not thread.is_alive()
+    assert len(errors) == 1 and isinstance(errors[0], BackgroundError)
+    assert "gone.mp4" in str(errors[0])
+    assert not _draw_threads() and "frame_ready" not in listener.names()
