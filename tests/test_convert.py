@@ -293,6 +293,7 @@ def test_the_same_input_gives_the_same_file(tmp_path, carphone, model_path):
         data = out.read_bytes()
         digests.add(hashlib.sha256(data).hexdigest())
         assert b" threads=1 " in data  # one encoder thread: no timing in the file
+        assert b" mbtree=0 " in data  # no read of uninitialised memory (test_encoder_memory)
     assert len(digests) == 1
 
 

@@ -183,7 +183,7 @@ def test_the_confidence_slider_and_the_cli_flag_give_the_same_file(qtbot, window
     """One settings value: a user raises Min. confidence to 0.80 and export
     smoothing to 0.50 with the keyboard, then drops a clip; the export and
     its keypoints are byte for byte what the CLI writes with --min-confidence
-    0.8 --smooth 0.5, and its pictures the CLI's. (The slider used to reach only the drawing, while
+    0.8 --smooth 0.5. (The slider used to reach only the drawing, while
     tracking and smoothing kept 0.5: the same settings gave other files.)"""
     from app.cli.arguments import build_parser, settings_from_args
     from app.cli.main import main as cli_main
@@ -205,11 +205,8 @@ def test_the_confidence_slider_and_the_cli_flag_give_the_same_file(qtbot, window
     assert cli_main(["convert", str(short_carphone), "-o", str(cli_video), *flags,
                      "--keypoints", str(cli_keypoints), "-q"]) == 0
     # The keypoints (every landmark, ID and valid flag after tracking and
-    # smoothing) are the same bytes; the videos the same pictures. (Byte
-    # identity of the H.264 streams made on two different threads is not
-    # held yet: about one run in three, some frames differ by rounding.)
+    # smoothing) and the video are the same bytes, although the app encodes
+    # on its export thread and the CLI on the main thread (x264's mbtree
+    # read stack garbage and made them differ: tests/test_encoder_memory.py).
     assert row.result.keypoints[0].read_bytes() == cli_keypoints.read_bytes()
-    gui_frames, cli_frames = frames_of(row.result.output), frames_of(cli_video)
-    assert len(gui_frames) == len(cli_frames) == 60
-    diff = np.abs(np.stack(gui_frames).astype(np.int16) - np.stack(cli_frames).astype(np.int16))
-    assert diff.mean() < 0.5 and np.percentile(diff, 99.9) <= 24
+    assert row.result.output.read_bytes() == cli_video.read_bytes()
