@@ -76,12 +76,24 @@ def draw_with_opencv(canvas: np.ndarray, pose: PoseFrame, style: RenderStyle) ->
             cv2.circle(canvas, tuple(p), r, style.color, -1, cv2.LINE_AA, 4)
 
 
-def timed(fn, repeat: int) -> float:
-    fn()  # warm up
-    start = time.perf_counter()
+def timed_pair(ours, ref, repeat: int) -> tuple[float, float]:
+    """Median CPU ms per call of each (this thread's CPU time, so the other
+    processes of a shared machine do not count), alternating call by call
+    so what load remains (caches, memory bandwidth) hits both alike."""
+    ours()  # warm up
+    if ref is not None:
+        ref()
+    a, b = [], []
     for _ in range(repeat):
-        fn()
-    return (time.perf_counter() - start) / repeat * 1000.0
+        t0 = time.thread_time()
+        ours()
+        t1 = time.thread_time()
+        if ref is not None:
+            ref()
+        t2 = time.thread_time()
+        a.append(t1 - t0)
+        b.append(t2 - t1)
+    return float(np.median(a)) * 1000.0, float(np.median(b)) * 1000.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,13 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     style = RenderStyle()
     pose = crowd(args.people)
     renderer = SkeletonRenderer(style)
-    print(f"{args.people} standing people, default style, mean of {args.repeat} frames")
+    print(f"{args.people} standing people, default style, "
+          f"median CPU time of {args.repeat} frames, alternating")
     print(f"{'size':>10} {'numpy ms':>9} {'opencv ms':>10} {'ratio':>6}")
     for w, h in ((640, 360), (1280, 720), (1920, 1080)):
         bg = np.zeros((h, w, 3), np.uint8)
-        ours = timed(lambda bg=bg: renderer.render(bg, pose), args.repeat)
+        ref_fn = (lambda bg=bg: draw_with_opencv(bg.copy(), pose, style)) if have_cv2 else None
+        ours, ref = timed_pair(lambda bg=bg: renderer.render(bg, pose), ref_fn, args.repeat)
         if have_cv2:
-            ref = timed(lambda bg=bg: draw_with_opencv(bg.copy(), pose, style), args.repeat)
             print(f"{w}x{h:>5} {ours:9.2f} {ref:10.2f} {ours / ref:6.1f}")
         else:
             print(f"{w}x{h:>5} {ours:9.2f} {'-':>10} {'-':>6}")

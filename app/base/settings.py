@@ -21,6 +21,7 @@ from app.base.style import RGB, RenderStyle
 
 DEFAULT_MAX_PEOPLE = 4
 DEFAULT_MAX_PEOPLE_WITH_TILES = 16  # tiles exist to find crowds of small people
+DEVICES = ("cpu", "gpu")  # where the landmarker runs (DetectionSettings.device)
 
 
 class FitMode(str, Enum):
@@ -71,8 +72,11 @@ class DetectionSettings:
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     tiles: str | None = None  # None (off), "auto" or "COLSxROWS"
+    device: str = "cpu"  # "gpu": MediaPipe's GPU delegate, falling back to the CPU
 
     def __post_init__(self) -> None:
+        if self.device not in DEVICES:
+            raise ValueError("the device is cpu or gpu")
         if self.max_people is not None and not 1 <= self.max_people <= 64:
             raise ValueError("max people must be between 1 and 64")
         for v in (self.min_detection_confidence, self.min_presence_confidence,

@@ -78,6 +78,12 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
                    help="never download anything (also POSECLOAK_OFFLINE=1)")
 
 
+def _add_device_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
+                   help="where the pose model runs: gpu uses MediaPipe's GPU delegate (Linux), "
+                   "and falls back to the CPU, saying so once, where it cannot start")
+
+
 def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("analysis")
     g.add_argument("--cutoff", type=_float_range(0.1, 100), default=6.0, metavar="HZ",
@@ -129,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_style_options(c)
     _add_people_options(c)
     _add_model_options(c)
+    _add_device_option(c)
     _add_analysis_options(c)
 
     a = sub.add_parser("analyze", help="motion analysis of videos or keypoint JSON files: "
@@ -146,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_style_options(a)
     _add_people_options(a)
     _add_model_options(a)
+    _add_device_option(a)
 
     i = sub.add_parser("info", help="show what the app sees in a file")
     i.add_argument("files", nargs="+", type=Path)
@@ -203,7 +211,7 @@ def settings_from_args(args: argparse.Namespace):
                                   min_detection_confidence=args.min_detection_confidence,
                                   min_presence_confidence=args.min_presence_confidence,
                                   min_tracking_confidence=args.min_tracking_confidence,
-                                  tiles=args.tiles)
+                                  tiles=args.tiles, device=args.device)
     people = PeopleSettings(smoothing=args.smooth, exclude_ids=frozenset(args.exclude_id),
                             only_largest=args.only_largest,
                             interpolate_gaps=max(0, args.interpolate_gaps))

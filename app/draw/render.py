@@ -14,6 +14,7 @@ import numpy as np
 
 from app.base.landmarks import (
     FACE_LANDMARKS,
+    NUM_LANDMARKS,
     POSE_EDGES,
     Side,
     edge_side,
@@ -50,12 +51,32 @@ def _color_for(style: RenderStyle, person: Person, side: Side) -> tuple[int, int
     return style.color
 
 
+# The topology as index arrays, with each edge's and landmark's side, so a
+# frame's shapes are gathered with a few array operations per person and
+# side rather than a Python step per limb.
+_EDGE_A = np.array([a for a, _ in POSE_EDGES], np.intp)
+_EDGE_B = np.array([b for _, b in POSE_EDGES], np.intp)
+_SIDES = (Side.LEFT, Side.RIGHT, Side.CENTER)
+_EDGE_SIDE = np.array([_SIDES.index(edge_side(e)) for e in POSE_EDGES], np.int8)
+_POINT_SIDE = np.array([_SIDES.index(landmark_side(i)) for i in range(NUM_LANDMARKS)], np.int8)
+
+
 def _paint_by_color(canvas: np.ndarray, shapes: dict[tuple[int, int, int], list],
                     radius: float, antialias: bool) -> None:
-    """Paints {colour: [(start, end), ...]} capsules, one union per colour."""
-    for color, pairs in shapes.items():
-        segments = np.asarray(pairs, np.float64)  # (n, 2 ends, xy)
-        fill_capsules(canvas, segments[:, 0], segments[:, 1], radius, color, antialias)
+    """Paints {colour: [(starts, ends), ...]} capsules, one union per colour."""
+    for color, parts in shapes.items():
+        starts = np.concatenate([p[0] for p in parts])
+        ends = np.concatenate([p[1] for p in parts])
+        fill_capsules(canvas, starts, ends, radius, color, antialias)
+
+
+def _by_side(shapes: dict, style: RenderStyle, person: Person, sides: np.ndarray,
+             chosen: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+    """Files the chosen shapes of one person under their colours."""
+    for code in np.unique(sides[chosen]):
+        pick = chosen & (sides == code)
+        color = _color_for(style, person, _SIDES[code])
+        shapes.setdefault(color, []).append((starts[pick], ends[pick]))
 
 
 def draw_edges(canvas: np.ndarray, people: Sequence[Person], style: RenderStyle,
@@ -64,11 +85,9 @@ def draw_edges(canvas: np.ndarray, people: Sequence[Person], style: RenderStyle,
         return
     shapes: dict[tuple[int, int, int], list] = {}
     for person in people:
-        pts = person.points
-        for a, b in POSE_EDGES:
-            if person.valid[a] and person.valid[b]:
-                color = _color_for(style, person, edge_side((a, b)))
-                shapes.setdefault(color, []).append((pts[a], pts[b]))
+        pts, valid = person.points, person.valid
+        _by_side(shapes, style, person, _EDGE_SIDE, valid[_EDGE_A] & valid[_EDGE_B],
+                 pts[_EDGE_A], pts[_EDGE_B])
     _paint_by_color(canvas, shapes, max(1.0, style.thickness * scale) / 2.0, style.antialias)
 
 
@@ -78,9 +97,8 @@ def draw_joints(canvas: np.ndarray, people: Sequence[Person], style: RenderStyle
         return
     shapes: dict[tuple[int, int, int], list] = {}
     for person in people:
-        for i in np.flatnonzero(person.valid):
-            color = _color_for(style, person, landmark_side(int(i)))
-            shapes.setdefault(color, []).append((person.points[i], person.points[i]))
+        _by_side(shapes, style, person, _POINT_SIDE, np.asarray(person.valid, bool),
+                 person.points, person.points)
     _paint_by_color(canvas, shapes, max(1.0, style.joint_radius * scale), style.antialias)
 
 

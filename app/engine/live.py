@@ -1,4 +1,5 @@
-"""One live preview step, Qt-free: frame -> pose -> people -> skeleton image.
+"""One live preview step, Qt-free: frame -> pose -> people (`LiveProcessor`),
+then pose -> skeleton image (`LivePainter`), each on its own thread.
 
 `LiveProcessor` belongs to the thread that created it (it owns a MediaPipe
 landmarker); settings are swapped between frames with `update`, and only
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -57,9 +58,21 @@ class LiveResult:
     session_s: float  # seconds since the live session started
 
 
+@dataclass(frozen=True, eq=False)
+class Estimate:
+    """A frame's pose, after people processing, and what it cost."""
+
+    pose: PoseFrame
+    raw: np.ndarray | None  # the camera picture, only when asked for
+    inference_ms: float
+    session_s: float
+
+
 class LiveProcessor:
-    """Estimator + PeopleProcessor + SkeletonRenderer + background, for one
-    live session. Thread: only the thread that created it."""
+    """Estimator + PeopleProcessor for one live session: frame -> pose.
+    Thread: only the thread that created it. Drawing is `LivePainter`'s,
+    on a thread of its own, so the landmarker goes on to the next frame
+    while the last one is drawn."""
 
     def __init__(self, model_path: Path, settings: LiveSettings, fps: float = 30.0) -> None:
         self.model_path = Path(model_path)
@@ -69,16 +82,11 @@ class LiveProcessor:
         self._count = 0
         self._estimator = None
         self._people: PeopleProcessor | None = None
-        self._renderer = SkeletonRenderer(settings.skeleton.style)
-        self._background = None
-        self._background_key: tuple | None = None
 
     def update(self, settings: LiveSettings) -> None:
         """Takes new settings; rebuilds only what they change."""
         old, self.settings = self.settings.skeleton, settings
         new = settings.skeleton
-        if new.style != old.style:
-            self._renderer = SkeletonRenderer(new.style)
         if new.detection != old.detection:
             self._close_estimator()
         if self._people is not None and (new.people, new.min_confidence) != (
@@ -89,7 +97,7 @@ class LiveProcessor:
         """Forgets motion history (after a seek or a jump in the source)."""
         self._people = None
 
-    def process(self, frame: Frame) -> LiveResult:
+    def estimate(self, frame: Frame) -> Estimate:
         if self._estimator is None:
             self._estimator = open_estimator(self.model_path, self.settings.skeleton.detection)
         if self._people is None:
@@ -105,32 +113,8 @@ class LiveProcessor:
         self._count += 1
         ready = self._people.push(pose)
         pose = ready[-1] if ready else pose.select([])
-        result = self._render(pose, frame.image if self.settings.show_raw else None, session_s)
-        return replace(result, timings=LiveTimings((t1 - t0) * 1000, result.timings.render_ms))
-
-    def rerender(self, previous: LiveResult) -> LiveResult:
-        """The previous pose drawn with the current style and background (a
-        paused source still shows style changes)."""
-        return self._render(previous.pose, previous.raw if self.settings.show_raw else None,
-                            previous.session_s)
-
-    def _render(self, pose: PoseFrame, raw: np.ndarray | None, session_s: float) -> LiveResult:
-        t0 = time.perf_counter()
-        background = self._background_for(pose.width, pose.height)
-        rendered = _readonly(self._renderer.render(background.frame_at(session_s), pose))
-        render_ms = (time.perf_counter() - t0) * 1000
-        return LiveResult(pose, rendered, raw, LiveTimings(0.0, render_ms), session_s)
-
-    def _background_for(self, width: int, height: int):
-        spec = self.settings.skeleton.background
-        key = (spec, width, height)
-        if key != self._background_key:
-            if self._background is not None:
-                self._background.close()
-            self._background = None
-            self._background_key = key
-            self._background = open_background(spec, width, height)
-        return self._background
+        return Estimate(pose, frame.image if self.settings.show_raw else None,
+                        (t1 - t0) * 1000, session_s)
 
     def _close_estimator(self) -> None:
         estimator, self._estimator = self._estimator, None
@@ -139,9 +123,45 @@ class LiveProcessor:
 
     def close(self) -> None:
         self._close_estimator()
+
+
+class LivePainter:
+    """Draws live poses: a renderer for the current style and the
+    background, rebuilt only when the settings passed in change.
+    Thread: only one at a time (the live loop's drawing thread)."""
+
+    def __init__(self) -> None:
+        self._renderer: SkeletonRenderer | None = None
+        self._background = None
+        self._background_key: tuple | None = None
+
+    def paint(self, estimate: Estimate, settings: LiveSettings) -> LiveResult:
+        t0 = time.perf_counter()
+        pose = estimate.pose
+        style = settings.skeleton.style
+        if self._renderer is None or self._renderer.style != style:
+            self._renderer = SkeletonRenderer(style)
+        background = self._background_for(settings, pose.width, pose.height)
+        rendered = _readonly(self._renderer.render(background.frame_at(estimate.session_s), pose))
+        render_ms = (time.perf_counter() - t0) * 1000
+        raw = estimate.raw if settings.show_raw else None
+        return LiveResult(pose, rendered, raw, LiveTimings(estimate.inference_ms, render_ms),
+                          estimate.session_s)
+
+    def _background_for(self, settings: LiveSettings, width: int, height: int):
+        spec = settings.skeleton.background
+        key = (spec, width, height)
+        if key != self._background_key:
+            self.close()
+            self._background_key = key
+            self._background = open_background(spec, width, height)
+        return self._background
+
+    def close(self) -> None:
         if self._background is not None:
             self._background.close()
-            self._background = None
+        self._background = None
+        self._background_key = None
 
 
 class RateMeter:

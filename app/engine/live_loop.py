@@ -2,14 +2,21 @@
 records, watches for falls, and hands results over through a one-slot
 mailbox.
 
-It reads frames as fast as inference allows (the source drops stale ones);
-a newer result replaces one the front end has not taken yet, and only an
-empty mailbox calls `listener.frame_ready()`, so a slow GUI never builds a
-queue (latest frame wins). Settings and record commands arrive from any
-thread as immutable values and are taken between frames; stopping is
-cooperative (an Event, and the source's interruptible read). The source,
-the landmarker and a recording are created and closed on the loop's thread.
-`app/gui/capture_worker.py` adapts it to Qt signals.
+It reads frames as fast as inference allows (the source drops stale ones).
+Inference and drawing overlap: the loop's thread runs the landmarker and
+people processing, and hands each pose to a drawing stage on its own thread
+(`serial_stage.py`), which draws, records and publishes it while the
+landmarker works on the next frame; so the preview shows frames at the
+landmarker's rate, and a frame reaches the screen one inference plus one
+drawing after its capture. A newer result replaces one the front end has
+not taken yet, and only an empty mailbox calls `listener.frame_ready()`, so
+a slow GUI never builds a queue (latest frame wins). Settings and record
+commands arrive from any thread as immutable values and are taken between
+frames; stopping is cooperative (an Event, and the source's interruptible
+read). The source and the landmarker are created and closed on the loop's
+thread, the background and a recording on the drawing thread, which `run`
+joins before it returns. `app/gui/capture_worker.py` adapts it to Qt
+signals.
 """
 
 from __future__ import annotations
@@ -21,9 +28,17 @@ from pathlib import Path
 from typing import Protocol
 
 from app.analysis.events import Event, LiveFallMonitor
-from app.engine.live import LiveProcessor, LiveResult, LiveSettings, RateMeter
+from app.engine.live import (
+    Estimate,
+    LivePainter,
+    LiveProcessor,
+    LiveResult,
+    LiveSettings,
+    RateMeter,
+)
 from app.engine.live_recorder import LiveRecorder, RecordRequest
 from app.engine.messages import describe_error
+from app.engine.serial_stage import SerialStage
 from app.media.sources import FrameSource, SourceEnded, SourceInfo, SourceUnavailable
 
 READ_TIMEOUT_S = 0.1  # how often the loop looks at stop and settings requests
@@ -86,7 +101,9 @@ class LiveLoop:
         self._new_settings: LiveSettings | None = None
         self._record_command: object | None = None
         self._latest: LiveFrame | None = None
-        self._recorder: LiveRecorder | None = None  # loop thread only
+        self._recorder: LiveRecorder | None = None  # drawing thread only
+        self._painter = LivePainter()  # drawing thread only
+        self._stage: SerialStage | None = None
 
     # any thread -------------------------------------------------------------
     def request_stop(self) -> None:
@@ -117,16 +134,24 @@ class LiveLoop:
     def run(self) -> None:
         """Opens the source, processes frames until stopped or the source
         ends, and closes everything it opened. Thread: the worker's; errors
-        propagate (the caller reports them)."""
+        propagate (the caller reports them), a drawing error too."""
         info = self.source.open()
         processor = None
+        self._stage = stage = SerialStage("posecloak-live-draw")
         try:
             self.listener.opened(info)
             processor = LiveProcessor(self.model_path, self._settings, info.fps)
             self._loop(processor, info)
-            self._finish_recording()
+            stage.submit(self._finish_recording)
+            stage.submit(self._painter.close)
+            stage.close()
         except BaseException:
-            self._abort_recording()
+            try:
+                stage.close(raise_error=False)  # the error that ends the loop is this one
+            finally:
+                # The drawing thread has ended: its recording and background are ours.
+                self._abort_recording()
+                self._painter.close()
             raise
         finally:
             if processor is not None:
@@ -137,7 +162,7 @@ class LiveLoop:
         capture, inference = RateMeter(), RateMeter()
         processed = 0
         lost = False
-        last: LiveResult | None = None
+        last: Estimate | None = None
         last_time = None
         falls = LiveFallMonitor()
         while not self._stop.is_set():
@@ -155,8 +180,8 @@ class LiveLoop:
                 return
             if frame is None:
                 if restyled and last is not None:
-                    last = processor.rerender(last)
-                    self._publish(LiveFrame(last, info, 0.0, 0.0, last_time or 0.0))
+                    self._draw(last, LiveFrame(None, info, 0.0, 0.0, last_time or 0.0),
+                               record=False)
                 continue
             if lost:
                 lost = False
@@ -164,22 +189,37 @@ class LiveLoop:
             if last_time is not None and not 0 <= frame.time_s - last_time < 1.0:
                 processor.reset_tracking()  # looped or seeked: motion history is stale
             last_time = frame.time_s
-            last = processor.process(frame)
+            last = processor.estimate(frame)
             processed += 1
             capture.add(getattr(self.source, "frames_seen", processed))
             inference.add(processed)
-            self._record(last)
+            self._draw(last, LiveFrame(None, info, capture.rate, inference.rate, frame.time_s),
+                       record=True)
             for event in falls.update(last.pose):
                 self._alert(event, last.session_s)
-            self._publish(LiveFrame(last, info, capture.rate, inference.rate, frame.time_s))
+
+    def _draw(self, estimate: Estimate, frame: LiveFrame, record: bool) -> None:
+        """Hands a pose to the drawing stage, which draws it with the
+        settings of now, records it (new frames only) and publishes it."""
+        settings = self._settings
+
+        def draw() -> None:
+            result = self._painter.paint(estimate, settings)
+            if record:
+                self._record(result)
+            self._publish(replace(frame, result=result))
+        self._stage.submit(draw)
 
     def _alert(self, event: Event, now_s: float) -> None:
         """A fall is confirmed HOLD_S after it happened: its clock time is
         that long before now."""
         clock = time.strftime("%H:%M:%S", time.localtime(time.time() - (now_s - event.time_s)))
         alert = FallAlert(event, clock)
-        if self._recorder is not None:
-            self._recorder.log_alert(event)
+
+        def log() -> None:  # the recording is the drawing thread's
+            if self._recorder is not None:
+                self._recorder.log_alert(event)
+        self._stage.submit(log)
         self.listener.fall_detected(alert)
 
     def _take_settings(self, processor: LiveProcessor) -> bool:
@@ -198,10 +238,14 @@ class LiveLoop:
         if notify:
             self.listener.frame_ready()
 
-    # recording (worker thread) ---------------------------------------------------
+    # recording (commands taken on the loop's thread, run on the drawing one) ----
     def _take_record_command(self, info: SourceInfo) -> None:
         with self._lock:
             command, self._record_command = self._record_command, None
+        if command is not None:
+            self._stage.submit(lambda: self._apply_record_command(command, info))
+
+    def _apply_record_command(self, command: object, info: SourceInfo) -> None:
         if command is _STOP_RECORDING:
             self._finish_recording()
         elif isinstance(command, RecordRequest):

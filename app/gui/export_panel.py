@@ -1,12 +1,15 @@
-"""Export and model settings: output folder, keypoints, audio, offline mode."""
+"""Export and model settings: output folder, keypoints, audio, offline mode,
+and where the model runs (CPU or GPU)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -89,7 +92,13 @@ class ExportPanel(SettingsPanel):
         model_row.addWidget(self.choose_model)
         model_row.addWidget(self.retry_download)
         model_row.addStretch(1)
+        self.device = QComboBox()
+        self.device.addItem("CPU", "cpu")
+        self.device.addItem("GPU where available", "gpu")
+        self.device.setToolTip("GPU: MediaPipe's GPU delegate (Linux); where it cannot start, "
+                               "the CPU is used and the log says so once")
         form.addRow(self.offline)
+        form.addRow("Runs on", self.device)
         form.addRow(self.model_label)
         form.addRow(model_row)
         layout.addWidget(box)
@@ -101,6 +110,8 @@ class ExportPanel(SettingsPanel):
         self.record_keypoints.toggled.connect(lambda on: self._edit(record_keypoints=on))
         self.transparent.toggled.connect(lambda on: self._edit(transparent=on))
         self.offline.toggled.connect(lambda on: self._edit(offline=on))
+        self.device.currentIndexChanged.connect(lambda _i: self._edit(detection=replace(
+            self.settings.detection, device=self.device.currentData())))
 
     def _show(self, settings: StudioSettings) -> None:
         self.folder.setText(str(output_dir_of(settings)))
@@ -112,6 +123,7 @@ class ExportPanel(SettingsPanel):
         self.transparent.setChecked(settings.transparent)
         self.offline.setChecked(settings.offline)
         self.retry_download.setEnabled(not settings.offline)
+        self.device.setCurrentIndex(max(0, self.device.findData(settings.detection.device)))
 
     def set_model_text(self, text: str) -> None:
         # A break opportunity after each "/" lets a long folder wrap instead

@@ -72,6 +72,31 @@ def silence_native_logs() -> None:
         pass
 
 
+_fallback_lock = threading.Lock()
+_fallback_reported = False
+
+
+def gpu_fallback_line(error: BaseException) -> str:
+    """The one line that says the GPU delegate could not start, and why."""
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    # MediaPipe's messages name graph nodes at length; the gist is at the end.
+    if ": " in reason:
+        reason = reason.rsplit(": ", 1)[-1]
+    return f"posecloak: the GPU could not run the pose model ({reason.rstrip('.')}); using the CPU."
+
+
+def _report_gpu_fallback(error: BaseException) -> None:
+    """Says once per process that the GPU delegate fell back to the CPU
+    (every worker's landmarker tries, so without the flag it would repeat)."""
+    global _fallback_reported
+    with _fallback_lock:
+        if _fallback_reported:
+            return
+        _fallback_reported = True
+    import sys
+    print(gpu_fallback_line(error), file=sys.stderr, flush=True)
+
+
 def check_model_loads(model_path: Path) -> None:
     """Loads the model once (IMAGE mode) so a bad file fails before any work."""
     PoseEstimator(model_path, DetectionSettings(max_people=1), video=False).close()
@@ -81,8 +106,12 @@ def result_to_array(pose_landmarks) -> np.ndarray:
     """MediaPipe's list of landmark lists -> float32 (people, 33, 5)."""
     out = np.zeros((len(pose_landmarks), NUM_LANDMARKS, 5), np.float32)
     for p, landmarks in enumerate(pose_landmarks):
-        for i, lm in enumerate(landmarks[:NUM_LANDMARKS]):
-            out[p, i] = (lm.x, lm.y, lm.z, lm.visibility or 0.0, lm.presence or 0.0)
+        # One array call per person: setting rows one by one cost more than
+        # the values themselves.
+        rows = [(lm.x, lm.y, lm.z, lm.visibility or 0.0, lm.presence or 0.0)
+                for lm in landmarks[:NUM_LANDMARKS]]
+        if rows:
+            out[p, :len(rows)] = rows
     return out
 
 
@@ -113,17 +142,33 @@ class PoseEstimator:
         except ImportError as exc:  # pragma: no cover - broken install
             raise ModelError(f"MediaPipe is not installed correctly ({exc}).") from None
         self._mp = mp
-        mp_options = PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(model_path)),
-            running_mode=RunningMode.VIDEO if video else RunningMode.IMAGE,
-            num_poses=options.people_limit,
-            min_pose_detection_confidence=options.min_detection_confidence,
-            min_pose_presence_confidence=options.min_presence_confidence,
-            min_tracking_confidence=options.min_tracking_confidence,
-        )
-        try:
+
+        def landmarker_on(delegate):
+            mp_options = PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(model_path), delegate=delegate),
+                running_mode=RunningMode.VIDEO if video else RunningMode.IMAGE,
+                num_poses=options.people_limit,
+                min_pose_detection_confidence=options.min_detection_confidence,
+                min_pose_presence_confidence=options.min_presence_confidence,
+                min_tracking_confidence=options.min_tracking_confidence,
+            )
             with _quiet_native_stderr():
-                self._landmarker = PoseLandmarker.create_from_options(mp_options)
+                return PoseLandmarker.create_from_options(mp_options)
+
+        self.device = "cpu"
+        self._landmarker = None
+        gpu_error: Exception | None = None
+        if options.device == "gpu":
+            try:
+                self._landmarker = landmarker_on(BaseOptions.Delegate.GPU)
+                self.device = "gpu"
+            except Exception as exc:  # noqa: BLE001 - no GPU, no GL, emulated GL...
+                gpu_error = exc
+        try:
+            if self._landmarker is None:
+                self._landmarker = landmarker_on(BaseOptions.Delegate.CPU)
+                if gpu_error is not None:  # said only once the CPU did start
+                    _report_gpu_fallback(gpu_error)
         except Exception:  # noqa: BLE001 - MediaPipe raises RuntimeError/ValueError variants
             from app.pose.model import damaged_model_advice
             raise ModelError(f"the pose model {Path(model_path).name} could not be loaded (damaged "

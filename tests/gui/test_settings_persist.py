@@ -20,6 +20,7 @@ def test_settings_persist_across_a_new_window(qtbot, store, out_dir, tmp_path):
     first.background_panel.color.set_color((10, 20, 30), notify=True)
     first.background_panel.fit.setCurrentIndex(first.background_panel.fit.findData(FitMode.FILL))
     first.export_panel.csv.click()
+    first.export_panel.device.setCurrentIndex(first.export_panel.device.findData("gpu"))
     first.offline_action.trigger()
     first.exclude_person(3)  # IDs belong to one session: not kept
     first.save_preset("Bold & bright")
@@ -31,6 +32,7 @@ def test_settings_persist_across_a_new_window(qtbot, store, out_dir, tmp_path):
     s = second.settings
     assert s == expected.edited(people=replace(expected.people, exclude_ids=frozenset()))
     assert s.style.thickness == 20 and not s.style.show_face
+    assert s.detection.device == "gpu"
     assert s.detection.tiles == "auto" and s.people.only_largest and s.people.smoothing == 0.8
     assert s.background.color == (10, 20, 30) and s.background.fit is FitMode.FILL
     assert s.keypoints == ("json", "csv") and s.offline and s.output_dir == str(out_dir)
@@ -39,6 +41,7 @@ def test_settings_persist_across_a_new_window(qtbot, store, out_dir, tmp_path):
     assert not second.style_panel.face.isChecked()
     assert second.people_panel.tiles.isChecked()
     assert second.export_panel.csv.isChecked()
+    assert second.export_panel.device.currentData() == "gpu"
     assert second.offline_action.isChecked() and second.export_panel.offline.isChecked()
     # The preset is offered and brings its look back.
     presets = [second.presets.itemText(i) for i in range(second.presets.count())]

@@ -1,0 +1,75 @@
+"""`--device gpu`: MediaPipe's GPU delegate where it starts, else the CPU with
+one line that says so. CPU-only machines (CI) test the fallback for real."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.base.settings import DetectionSettings
+from app.base.studio_settings import StudioSettings, from_dict, to_dict
+from app.cli.arguments import build_parser, settings_from_args
+from app.pose.estimator import PoseEstimator, gpu_fallback_line
+from tests.helpers.clips import frames_of, write_clip
+from tests.test_cli import run_cli
+
+
+@pytest.fixture(scope="module")
+def gpu_starts(model_path) -> bool:
+    with PoseEstimator(model_path, DetectionSettings(device="gpu")) as estimator:
+        return estimator.device == "gpu"
+
+
+def test_device_is_one_checked_setting_from_cli_and_app_json():
+    parser = build_parser()
+    assert settings_from_args(parser.parse_args(["convert", "x.mp4"])).detection.device == "cpu"
+    chosen = settings_from_args(parser.parse_args(["convert", "x.mp4", "--device", "gpu"]))
+    assert chosen.detection.device == "gpu"
+    with pytest.raises(ValueError):
+        DetectionSettings(device="tpu")
+    app = StudioSettings().edited(detection=chosen.detection)
+    assert from_dict(to_dict(app)).detection.device == "gpu"
+    data = to_dict(app)
+    data["skeleton"]["detection"]["device"] = "quantum"  # a bad file keeps the default
+    assert from_dict(data).detection.device == "cpu"
+
+
+def test_bad_device_flag_is_a_usage_error(tmp_path):
+    result = run_cli("convert", str(tmp_path / "x.mp4"), "--device", "tpu")
+    assert result.returncode == 2 and "--device" in result.stderr
+
+
+def test_the_fallback_line_is_one_short_sentence():
+    error = RuntimeError('Service "kGpuService", required by node a__b__c, was not provided '
+                         "and cannot be created: GPU emulation detected, but not supported.")
+    line = gpu_fallback_line(error)
+    assert "\n" not in line and "kGpuService" not in line
+    assert line == ("posecloak: the GPU could not run the pose model "
+                    "(GPU emulation detected, but not supported); using the CPU.")
+
+
+def test_gpu_estimator_still_finds_the_person(model_path, carphone, gpu_starts):
+    """Whichever delegate started, it detects: the same person as on the CPU."""
+    image = frames_of(carphone, 1)[0]
+    with PoseEstimator(model_path, DetectionSettings(device="gpu"), video=False) as gpu, \
+            PoseEstimator(model_path, DetectionSettings(), video=False) as cpu:
+        assert gpu.device == ("gpu" if gpu_starts else "cpu") and cpu.device == "cpu"
+        found, reference = gpu.detect(image), cpu.detect(image)
+    assert found.shape == reference.shape == (1, 33, 5)
+    assert np.abs(found[0, :, :2] - reference[0, :, :2]).max() < 0.02
+
+
+def test_convert_on_gpu_falls_back_once_and_writes_the_video(tmp_path, carphone, gpu_starts):
+    if gpu_starts:
+        pytest.skip("this machine's GPU delegate starts: there is no fallback to see")
+    clip = write_clip(tmp_path / "clip.mp4", frames_of(carphone, 40))
+    out = tmp_path / "out.mp4"
+    # Two workers: two landmarkers try the GPU, the line is still said once.
+    result = run_cli("convert", str(clip), "-o", str(out), "--device", "gpu", "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "GPU" in line]
+    assert len(lines) == 1 and lines[0].startswith("posecloak: the GPU could not run")
+    assert lines[0].endswith("using the CPU.")
+    assert out.stat().st_size > 0
+    from app.media.video import probe
+    assert probe(out).frame_count == 40
