@@ -6,6 +6,10 @@ variable frame rate keeps its stamps), yuv420p at even dimensions and
 can hold its codec and re-encoded to AAC otherwise; it is read from its own
 demuxer and interleaved by time, so no packets pile up in memory. No
 container or stream metadata of the source is copied.
+Times: each frame lasts until the next one and the last one until the
+source's last frame ends (`close(end_pts)`), so the video ends where the
+source does; re-encoded audio keeps its source sample times, so the AAC
+encoder's priming samples fall before the start and are skipped.
 """
 
 from __future__ import annotations
