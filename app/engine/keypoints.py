@@ -11,7 +11,10 @@ files (no "analysis") are still read.
 CSV: one row per landmark with the columns in CSV_COLUMNS.
 x, y are pixels of the source picture (display orientation); a landmark
 below the confidence threshold is kept with valid = false; face landmarks
-are left out entirely when face points are off. Nothing identifying the
+are left out entirely when face points are off. A person with no valid
+landmark is not written at all, so len(people) counts people seen. time_s
+is the frame's presentation time in the output video (pts * time_base: a
+source that starts at 0.5 s has its first frame at 0.5 s). Nothing identifying the
 source (file name, tags) is written.
 """
 
@@ -47,6 +50,14 @@ def _num(v: float) -> float | None:
     return None if math.isnan(v) or math.isinf(v) else round(v, 6)
 
 
+def found_people(valid: np.ndarray, indices: list[int]) -> list[int]:
+    """Rows of the people with at least one valid exported landmark: an entry
+    with none is no evidence of a person, so it is not written."""
+    if valid.size == 0:
+        return []
+    return [int(p) for p in np.flatnonzero(valid[:, indices].any(axis=1))]
+
+
 class KeypointWriter(Protocol):
     def write(self, pose: PoseFrame, valid: np.ndarray) -> None: ...
     def close(self, analysis: dict | None = None) -> None: ...
@@ -72,7 +83,7 @@ class JsonKeypointWriter:
     def write(self, pose: PoseFrame, valid: np.ndarray) -> None:
         px = pose.pixels()
         people = []
-        for p in range(pose.people):
+        for p in found_people(valid, self._indices):
             lm = pose.landmarks[p]
             people.append({"id": int(pose.ids[p]), "landmarks": [
                 {"name": LANDMARK_NAMES[i], "x": _num(px[p, i, 0]), "y": _num(px[p, i, 1]),
@@ -99,7 +110,7 @@ class CsvKeypointWriter:
     def write(self, pose: PoseFrame, valid: np.ndarray) -> None:
         px = pose.pixels()
         t = round(pose.time_s, 6)
-        for p in range(pose.people):
+        for p in found_people(valid, self._indices):
             lm = pose.landmarks[p]
             for i in self._indices:
                 self._csv.writerow((pose.index, t, int(pose.ids[p]), i, LANDMARK_NAMES[i],

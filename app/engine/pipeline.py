@@ -112,20 +112,24 @@ class _Tally:
     """What the frames emitted so far add up to (the encoding thread's own)."""
 
     frames: int = 0
-    max_people: int = 0
+    max_people: int = 0  # people with a valid landmark, the most in one frame
+    without_people: int = 0  # frames where nobody has a valid landmark
     last_time_s: float = 0.0
+    last_pts: int | None = None
 
-    def add(self, pose: PoseFrame) -> None:
+    def add(self, pose: PoseFrame, valid: np.ndarray) -> None:
         self.frames += 1
-        self.last_time_s = pose.time_s
-        self.max_people = max(self.max_people, pose.people)
+        self.last_time_s, self.last_pts = pose.time_s, pose.pts
+        found = int(np.count_nonzero(valid.any(axis=1))) if valid.size else 0
+        self.max_people = max(self.max_people, found)
+        self.without_people += found == 0
 
 
 def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | None,
                    cancel: threading.Event, on_frame: FrameFn | None) -> ConvertResult:
     from app.media.encoder import VideoEncoder, even, output_format_for
     from app.media.outputs import atomic_output
-    from app.media.video import probe, scan_pts
+    from app.media.video import end_pts, probe, scan_pts
 
     started = time.monotonic()
     settings = job.settings
@@ -147,6 +151,8 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
     stop = threading.Event()
     tally = _Tally()
     frame_step = float(1 / info.fps) if info.fps else 0.0
+    start_s = float(info.start_pts * info.time_base)  # the output keeps the source's start
+    source_end = end_pts(job.source, info)  # (last pts, where it ends): the output ends there too
     out_w, out_h = even(info.width), even(info.height)  # H.264 yuv420p needs even sizes
 
     workers = ChunkedPose(job.source, info, pts, chunks, used_jobs,
@@ -175,13 +181,14 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                 if fmt.alpha:
                     canvas = renderer.render_rgba(out_w, out_h, pose, valid)
                 else:
-                    canvas = renderer.render(background.frame_at(pose.time_s), pose, valid)
+                    # A background video starts with the output's first frame.
+                    canvas = renderer.render(background.frame_at(pose.time_s - start_s), pose, valid)
                 encoder.write(canvas, pose.pts)
             for w in writers:
                 w.write(pose, valid)
             if analysis is not None:
                 analysis.add(pose, valid)
-            tally.add(pose)
+            tally.add(pose, valid)
             if on_frame is not None:
                 on_frame(pose, canvas)
             report(Progress(tally.frames, info.frame_count, time.monotonic() - started))
@@ -201,8 +208,12 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                 raise Cancelled()
             if tally.frames == 0:
                 raise InputError(f"{job.source.name}: no video frame could be decoded.")
+            # The last frame keeps its own duration, unless the decoded video
+            # stopped short of the file's last frame (a damaged tail).
+            ends_at = (source_end[1] if source_end is not None and tally.last_pts == source_end[0]
+                       else None)
             if encoder is not None:
-                encoder.close()
+                encoder.close(ends_at)
             analyzed = _finish_analysis(writers, analysis, report_tmp)
         except BaseException:
             if encoder is not None:
@@ -217,7 +228,17 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                          frames=tally.frames, duration_s=info.duration_s, elapsed_s=elapsed,
                          max_people=tally.max_people, corrupt_packets=workers.corrupt_packets,
                          audio=encoder is not None and encoder.has_audio, jobs=used_jobs,
-                         video_end_s=tally.last_time_s + frame_step, analysis=analyzed)
+                         video_end_s=(float(ends_at * info.time_base) if ends_at is not None
+                                      else tally.last_time_s + frame_step),
+                         analysis=analyzed, video_start_s=start_s,
+                         frames_without_people=tally.without_people,
+                         tiles_note=_tiles_note(settings, info.width, info.height))
+
+
+def _tiles_note(settings, width: int, height: int) -> str | None:
+    """Why 'auto' tiles did nothing on this picture size, when they were asked for."""
+    from app.pose.tiles import auto_tiles_note
+    return auto_tiles_note(width, height) if settings.detection.tiles == "auto" else None
 
 
 def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -> ConvertResult:
@@ -250,9 +271,11 @@ def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -
         if job.video:
             with atomic_output(job.output, overwrite=job.overwrite) as tmp:
                 tmp.write_bytes(data)
+    found = int(np.count_nonzero(valid.any(axis=1))) if valid.size else 0
     return ConvertResult(source=job.source, output=job.output, keypoints=job.keypoints, frames=1,
                          duration_s=0.0, elapsed_s=time.monotonic() - started,
-                         max_people=pose.people, corrupt_packets=0, audio=False, jobs=1,
-                         analysis=analyzed)
+                         max_people=found, corrupt_packets=0, audio=False, jobs=1,
+                         analysis=analyzed, frames_without_people=int(found == 0), still=True,
+                         tiles_note=_tiles_note(settings, w, h))
 
 

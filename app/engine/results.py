@@ -42,8 +42,12 @@ class ConvertResult:
     corrupt_packets: int
     audio: bool
     jobs: int
-    video_end_s: float = 0.0  # where the last converted frame ends
+    video_end_s: float = 0.0  # where the last converted frame ends (presentation time)
     analysis: object = None  # app.analysis.analysis.Analysis, when one was made
+    video_start_s: float = 0.0  # presentation time of the first frame (kept in the output)
+    frames_without_people: int = 0  # frames where no person has a valid landmark
+    still: bool = False  # a picture, not a video
+    tiles_note: str | None = None  # why tiles (auto) did nothing, if they did not
 
     @property
     def fps(self) -> float:
@@ -55,12 +59,23 @@ class ConvertResult:
         a file cut off mid-stream (the readable part is still converted)."""
         if self.duration_s <= 0 or self.frames == 0:
             return False
-        step = self.video_end_s / self.frames
-        return self.video_end_s < self.duration_s - max(0.5, 2 * step)
+        length = self.video_end_s - self.video_start_s
+        step = length / self.frames
+        return length < self.duration_s - max(0.5, 2 * step)
+
+    @property
+    def nobody_note(self) -> str | None:
+        """"no person found in 30 of 250 frames" (or "no person found" for a
+        still), or None when every frame shows someone."""
+        if not self.frames_without_people:
+            return None
+        if self.still:
+            return "no person found"
+        return f"no person found in {self.frames_without_people} of {self.frames} frames"
 
     def notes(self) -> list[str]:
         """What a user should know about a successful conversion."""
-        out = []
+        out = [note for note in (self.nobody_note, self.tiles_note) if note]
         if self.corrupt_packets:
             out.append(f"{self.corrupt_packets} damaged packet(s) skipped")
         if self.ends_early:

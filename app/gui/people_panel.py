@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from app.base.studio_settings import StudioSettings
 from app.gui.settings_panel import SettingsPanel
 from app.gui.widgets import ValueSlider, form_group
+from app.pose.tiles import AUTO_SMALL_RULE
 
 
 class PeoplePanel(SettingsPanel):
@@ -30,7 +31,7 @@ class PeoplePanel(SettingsPanel):
         form.addRow("Max people", self.max_people)
         self.tiles = QCheckBox("Find distant people (slower)")
         self.tiles.setToolTip("Also search enlarged tiles of the frame, for small people far "
-                              "from the camera")
+                              f"from the camera; {AUTO_SMALL_RULE}")
         form.addRow(self.tiles)
         self.only_largest = QCheckBox("Main subject only")
         self.only_largest.setToolTip("Keep only the largest person in each frame")

@@ -6,6 +6,10 @@ variable frame rate keeps its stamps), yuv420p at even dimensions and
 can hold its codec and re-encoded to AAC otherwise; it is read from its own
 demuxer and interleaved by time, so no packets pile up in memory. No
 container or stream metadata of the source is copied.
+Times: each frame lasts until the next one and the last one until the
+source's last frame ends (`close(end_pts)`), so the video ends where the
+source does; re-encoded audio keeps its source sample times, so the AAC
+encoder's priming samples fall before the start and are skipped.
 """
 
 from __future__ import annotations
@@ -102,6 +106,7 @@ class _AudioCarrier:
         self._tb = Fraction(self._in_stream.time_base)
         self._packets = self._input.demux(self._in_stream)
         self._done = False
+        self._next_sample: int | None = None  # re-encoding: the next frame's pts in samples
         self.written_until = float("-inf")
 
     def write_until(self, time_s: float) -> None:
@@ -128,9 +133,24 @@ class _AudioCarrier:
         except av.error.FFmpegError:
             return  # a damaged audio packet: a short gap rather than a failure
         for frame in frames:
-            frame.pts = None  # the encoder restamps from sample counts
+            self._restamp(frame)
             for out_packet in self.stream.encode(frame):
                 self._out.mux(out_packet)
+
+    def _restamp(self, frame: av.AudioFrame) -> None:
+        """Stamps a decoded frame in samples at its source time, so the encoder
+        knows where it starts: an AAC encoder's first packets hold priming
+        samples (initial padding) stamped before that time, and the MP4 muxer
+        writes an edit list that skips them, so the first source sample plays
+        at the source audio's start instead of about 23 ms late. Gaps and
+        jitter in the source's stamps are dropped (the samples run on)."""
+        rate = frame.sample_rate or self.stream.codec_context.sample_rate
+        if self._next_sample is None:
+            start = frame.pts * self._tb if frame.pts is not None else Fraction(0)
+            self._next_sample = round(start * rate)
+        frame.pts = self._next_sample
+        frame.time_base = Fraction(1, rate)
+        self._next_sample += frame.samples
 
     def _finish(self) -> None:
         if self._done:
@@ -161,6 +181,11 @@ class VideoEncoder:
         self.fmt = fmt
         self.frames_written = 0
         self._last_pts: int | None = None
+        # pts -> the next frame's pts, for frames still inside the encoder:
+        # each packet's duration is the time to the next frame, so the MP4
+        # muxer's edit list ends where the last frame ends (see close()).
+        self._successor: dict[int, int] = {}
+        self._end_pts: int | None = None
         options = {"movflags": "+faststart"} if fmt.container == "mp4" else {}
         try:
             self._out = av.open(str(path), mode="w", format=fmt.container, options=options)
@@ -216,11 +241,29 @@ class VideoEncoder:
         frame.time_base = self.time_base
         if self._audio is not None:
             self._audio.write_until(float(pts * self.time_base))
+        if self._last_pts is not None:
+            self._successor[self._last_pts] = int(pts)
         self._mux(self._stream.encode(frame))
         self._last_pts = pts
         self.frames_written += 1
 
+    def _with_durations(self, packets):
+        """Packets with their display durations set (pts to the next frame's
+        pts; the last frame's from close()'s `end_pts`). x264's own durations
+        follow decode order, which on variable-frame-rate input moved the
+        end of the video by tens of milliseconds."""
+        for packet in packets:
+            if packet.pts is None:
+                continue
+            nxt = self._successor.pop(int(packet.pts), None)
+            if nxt is None and self._end_pts is not None and packet.pts == self._last_pts:
+                nxt = self._end_pts
+            if nxt is not None and nxt > packet.pts:
+                packet.duration = nxt - int(packet.pts)
+        return packets
+
     def _mux(self, packets) -> None:
+        packets = self._with_durations(packets)
         try:
             self._out.mux(packets)
         except OSError:
@@ -230,8 +273,14 @@ class VideoEncoder:
         except av.error.FFmpegError as exc:
             raise OutputError(f"writing the video failed ({exc}).") from None
 
-    def close(self) -> None:
-        """Flushes the encoder, writes the remaining audio and finishes the file."""
+    def close(self, end_pts: int | None = None) -> None:
+        """Flushes the encoder, writes the remaining audio and finishes the file.
+
+        `end_pts` (time_base units) is where the last frame stops showing, so
+        the output ends where the source does; None keeps the encoder's guess.
+        """
+        if end_pts is not None and self._last_pts is not None and end_pts > self._last_pts:
+            self._end_pts = int(end_pts)
         try:
             self._mux(self._stream.encode(None))
             if self._audio is not None:

@@ -246,5 +246,6 @@ class FileSource(PacedSource):
         reader = VideoReader(self.path, self._info)
         start_pts = None
         if start_s > 0 and self._info.time_base:
-            start_pts = self._info.start_pts + int(start_s / self._info.time_base)
+            # Seconds of presentation time, as frames' time_s (the start kept).
+            start_pts = int(round(start_s / self._info.time_base))
         return reader.frames(start_pts)

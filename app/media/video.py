@@ -2,6 +2,9 @@
 
 Frames come out in display orientation (rotation metadata applied), RGB,
 with their source timestamps; corrupt packets are skipped and counted.
+A frame's `time_s` is its presentation time, `pts * time_base`, as a player
+shows it: a file whose video starts at 0.5 s has a first frame at 0.5 s (the
+output video keeps that start, so keypoint times equal its frame times).
 """
 
 from __future__ import annotations
@@ -115,6 +118,58 @@ def scan_pts(path: Path) -> list[int]:
         except av.error.FFmpegError:
             pass  # a damaged tail: count what was readable
     return sorted(set(out))
+
+
+def end_pts(path: Path, info: VideoInfo | None = None) -> tuple[int, int] | None:
+    """(pts of the last frame, pts where it stops showing), in time_base units.
+
+    The last frame's own duration is what the container stores for it (so a
+    variable-frame-rate file keeps its last frame's length); where it stores
+    none, the step before it (or one frame at the average rate) is used.
+    Demuxes from the last keyframes only; None when no packet is readable.
+    """
+    path = Path(path)
+    info = info or probe(path)
+    tb = info.time_base
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        stamps = _tail_packets(container, stream, info)
+        if not stamps:
+            container.seek(0)
+            stamps = _tail_packets(container, stream, None)
+    if not stamps:
+        return None
+    stamps.sort()
+    last, duration = stamps[-1]
+    if duration <= 0:
+        if len(stamps) > 1:
+            duration = last - stamps[-2][0]
+        elif info.fps and tb:
+            duration = max(1, round(1 / (info.fps * tb)))
+        else:
+            duration = 1
+    return last, last + duration
+
+
+def _tail_packets(container, stream, info: VideoInfo | None) -> list[tuple[int, int]]:
+    """(pts, duration) of the packets from a keyframe a few seconds before the
+    end (all packets when `info` is None)."""
+    if info is not None and info.duration_s > 0 and info.time_base:
+        target = info.start_pts + int((info.duration_s - 2.0) / info.time_base)
+        if target > info.start_pts:
+            try:
+                container.seek(target, stream=stream, backward=True, any_frame=False)
+            except av.error.FFmpegError:
+                return []
+    out = []
+    try:
+        for packet in container.demux(stream):
+            ts = packet.pts if packet.pts is not None else packet.dts
+            if ts is not None and packet.size:
+                out.append((int(ts), int(packet.duration or 0)))
+    except av.error.FFmpegError:
+        pass  # a damaged tail: the readable packets decide
+    return out
 
 
 def probe(path: Path, *, count_frames: bool = False) -> VideoInfo:
@@ -246,7 +301,7 @@ class VideoReader:
                     if end_pts is not None and pts >= end_pts:
                         return
                     last_pts = pts
-                    time_s = float((pts - info.start_pts) * tb)
+                    time_s = float(pts * tb)  # presentation time, start kept
                     yield Frame(index=index, time_s=time_s,
                                 image=_to_display(frame, info.rotation), pts=int(pts))
                     index += 1

@@ -72,6 +72,18 @@ def auto_grid(width: int, height: int) -> tuple[int, int]:
     return (n_long, 2) if width >= height else (2, n_long)
 
 
+AUTO_SMALL_RULE = (f"pictures under {AUTO_MIN_SHORT_SIDE} px on their short side are searched "
+                   "whole: tiles would not find more there")
+
+
+def auto_tiles_note(width: int, height: int) -> str | None:
+    """Why 'auto' tiles do nothing on a width x height picture (one line), or
+    None when they are used."""
+    if auto_grid(width, height) != (1, 1):
+        return None
+    return f"tiles (auto) not used on this {width}x{height} picture: {AUTO_SMALL_RULE}"
+
+
 def plan_tiles(width: int, height: int, cols: int, rows: int,
                overlap: float = TILE_OVERLAP) -> list[Tile]:
     """Overlapping tiles covering the frame, `cols` x `rows`, row by row."""
