@@ -9,7 +9,7 @@ and a pedestrian 60 px tall), plus a penalty for a change of size. A track
 that finds no match is kept for `memory_frames` frames, moving on with its
 last velocity, so an ID survives a brief occlusion or a missed detection.
 Unmatched people get new IDs from a counter: an ID is never reused within
-one tracker (one video).
+one tracker (one video), and a scene cut ends every track.
 """
 
 from __future__ import annotations
@@ -165,8 +165,16 @@ class PersonTracker:
             cost[t] /= 1.0 + self.options.gate_growth * track.missed
         return cost
 
+    def new_shot(self) -> None:
+        """A scene cut: every track ends, so no ID is given across it (the
+        counter goes on: IDs are never reused within one video)."""
+        self._tracks = []
+
     def update(self, pose: PoseFrame) -> PoseFrame:
-        """The frame with an ID on every person, rows sorted by ID."""
+        """The frame with an ID on every person, rows sorted by ID. A frame
+        marked `scene_cut` starts a new shot (`new_shot`)."""
+        if pose.scene_cut:
+            self.new_shot()
         opts = self.options
         points = pose.pixels().astype(np.float64)
         conf = confident_mask(pose.landmarks, opts.min_confidence) & pose.valid
