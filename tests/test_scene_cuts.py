@@ -141,3 +141,23 @@ def test_the_pipeline_gives_no_id_across_a_cut(clip, model_path, tmp_path, jobs)
     shots = _shot_ids(seen, clip.cuts)
     _assert_disjoint(shots)
     assert sum(len(s) for s in shots) > 3
+
+
+def test_the_live_preview_restarts_at_a_file_sources_cut(clip, model_path):
+    """The live step over the face and its mirror image (cut at frame 60):
+    the cut is found, and the person's ID before it is not used after."""
+    from app.engine.live import LiveProcessor, LiveSettings
+    live = LiveProcessor(model_path, LiveSettings(), fps=10.0)
+    poses = []
+    try:
+        for frame in VideoReader(clip.path).frames():
+            if frame.index >= 90:
+                break
+            poses.append(live.process(frame).pose)
+    finally:
+        live.close()
+    assert [p.index for p in poses if p.scene_cut] == [clip.cuts[0]]
+    assert live.landmarkers == 2
+    before = {i for p in poses if p.index < clip.cuts[0] for i in p.ids}
+    after = {i for p in poses if p.index >= clip.cuts[0] for i in p.ids}
+    assert before and after and not before & after

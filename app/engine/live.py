@@ -22,6 +22,7 @@ from app.base.types import Frame, PoseFrame
 from app.draw.render import SkeletonRenderer
 from app.engine.backgrounds import open_background
 from app.engine.estimators import open_estimator
+from app.engine.shot_estimator import ShotEstimator
 from app.people.processor import PeopleProcessor
 
 
@@ -67,7 +68,10 @@ class LiveProcessor:
         self.settings = settings
         self._started = time.monotonic()
         self._count = 0
-        self._estimator = None
+        # A fresh landmarker at each scene cut of a file source (and after a
+        # seek or a loop), made for the current detection settings.
+        self._shots = ShotEstimator(
+            lambda: open_estimator(self.model_path, self.settings.skeleton.detection))
         self._people: PeopleProcessor | None = None
         self._renderer = SkeletonRenderer(settings.skeleton.style)
         self._background = None
@@ -80,28 +84,33 @@ class LiveProcessor:
         if new.style != old.style:
             self._renderer = SkeletonRenderer(new.style)
         if new.detection != old.detection:
-            self._close_estimator()
+            self._shots.restart()
         if self._people is not None and (new.people, new.min_confidence) != (
                 old.people, old.min_confidence):
             self._people.reconfigure(new.people, new.min_confidence)
 
+    @property
+    def landmarkers(self) -> int:
+        """Landmarkers made so far: one, plus one per cut, seek or loop."""
+        return self._shots.landmarkers
+
     def reset_tracking(self) -> None:
         """Forgets motion history (after a seek or a jump in the source)."""
         self._people = None
+        self._shots.restart()
 
     def process(self, frame: Frame) -> LiveResult:
-        if self._estimator is None:
-            self._estimator = open_estimator(self.model_path, self.settings.skeleton.detection)
         if self._people is None:
             skeleton = self.settings.skeleton
             self._people = PeopleProcessor(skeleton.people, self.fps, skeleton.min_confidence)
         session_s = time.monotonic() - self._started
         t0 = time.perf_counter()
+        cut = self._shots.new_shot(frame.image)
         # Live timestamps follow the wall clock, so they rise across loops and seeks.
-        landmarks = self._estimator.detect(frame.image, int(session_s * 1000))
+        landmarks = self._shots.detect(frame.image, int(session_s * 1000))
         t1 = time.perf_counter()
         pose = PoseFrame(index=self._count, time_s=session_s, width=frame.width,
-                         height=frame.height, landmarks=landmarks, pts=frame.pts)
+                         height=frame.height, landmarks=landmarks, pts=frame.pts, scene_cut=cut)
         self._count += 1
         ready = self._people.push(pose)
         pose = ready[-1] if ready else pose.select([])
@@ -132,13 +141,8 @@ class LiveProcessor:
             self._background = open_background(spec, width, height)
         return self._background
 
-    def _close_estimator(self) -> None:
-        estimator, self._estimator = self._estimator, None
-        if estimator is not None:
-            estimator.close()
-
     def close(self) -> None:
-        self._close_estimator()
+        self._shots.close()
         if self._background is not None:
             self._background.close()
             self._background = None
