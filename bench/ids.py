@@ -41,7 +41,7 @@ def _cut_stats(clip) -> None:
     for name in ("vtest.avi", "carphone_pristine.mp4", "tree.avi"):
         sources[name] = (MEDIA / name, set())
     tp = fp = fn = 0
-    inside, at_cuts = [0.0, 0.0], [1.0, 1.0]
+    inside, at_cuts = [0.0, 0.0], []
     ms, frames = 0.0, 0
     for name, (path, truth) in sources.items():
         detector, last, found = CutDetector(), None, set()
@@ -55,7 +55,7 @@ def _cut_stats(clip) -> None:
             if last is not None:
                 h, t = distances(last, sig)
                 if frame.index in truth:
-                    at_cuts = [min(at_cuts[0], h), min(at_cuts[1], max(t, 0))]
+                    at_cuts.append(f"({h:.2f}, {t:.2f})")
                 else:
                     inside = [max(inside[0], h), max(inside[1], t)]
             last = sig
@@ -68,7 +68,7 @@ def _cut_stats(clip) -> None:
     print(f"  precision {precision:.2f}, recall {recall:.2f} ({tp} right, {fp} false, {fn} missed)"
           f"; {ms / frames:.2f} ms per frame")
     print(f"  inside shots: histogram <= {inside[0]:.3f}, thumbnail <= {inside[1]:.3f}")
-    print(f"  at the cuts (smallest): histogram {at_cuts[0]:.3f}, thumbnail {at_cuts[1]:.3f}"
+    print(f"  at the cuts (histogram, thumbnail): {', '.join(at_cuts)}"
           " (a cut needs one of them >= its threshold)")
 
 

@@ -106,3 +106,14 @@ def test_no_two_skeletons_on_one_person_in_real_footage(vtest, model_path):
             for j in range(i + 1, pose.people):
                 d = np.linalg.norm(px[i] - px[j], axis=1).mean()
                 assert d >= opts.duplicate_distance * max(sizes[i], sizes[j]), pose.index
+
+
+def test_ids_per_real_person_on_a_street(vtest, model_path):
+    """vtest.avi frames 200-239 with tiles: 7 people walk there (counted by
+    eye on its first and last frame). Measured: 5 IDs for the 5 the
+    detector finds; the bound allows no second ID for anyone."""
+    tracker = PersonTracker()
+    ids: set[int] = set()
+    for raw in vtest_poses(vtest, model_path, True):
+        ids.update(tracker.update(raw).ids)
+    assert 3 <= len(ids) <= 7
