@@ -6,7 +6,7 @@ landmarker reset at a cut changes, and IDs per real person.
 1. Cuts: tests/helpers/cut_clips.py joins carphone, vtest.avi (mirrored
    and not) and tree.avi with hard cuts at known frames; the single-shot
    sources must give none. Prints precision and recall, and the largest
-   frame-to-frame distances inside shots against the smallest at cuts.
+   frame-to-frame distances inside shots against those at the cuts.
 2. Reset: people found in the 5 frames after each cut with the landmarker
    continued, with its timestamps jumped by 10 s, and with a fresh one.
 3. IDs: the cut clip's shots and vtest.avi segments (tiles), tracked with
@@ -36,12 +36,13 @@ VTEST_SEGMENTS = {(200, 100): 8}
 
 def _cut_stats(clip) -> None:
     from app.media.video import VideoReader
-    from app.people.scene_cuts import CutDetector, distances, signature
+    from app.people.scene_cuts import CutDetector, CutRule, changed_share, distances, signature
     sources = {"cut clip": (clip.path, set(clip.cuts))}
     for name in ("vtest.avi", "carphone_pristine.mp4", "tree.avi"):
         sources[name] = (MEDIA / name, set())
     tp = fp = fn = 0
-    inside, at_cuts = [0.0, 0.0], []
+    inside, at_cuts = [0.0, 0.0, 0.0], []
+    block = CutRule().block
     ms, frames = 0.0, 0
     for name, (path, truth) in sources.items():
         detector, last, found = CutDetector(), None, set()
@@ -54,10 +55,11 @@ def _cut_stats(clip) -> None:
             frames += 1
             if last is not None:
                 h, t = distances(last, sig)
+                share = changed_share(last, sig, block)
                 if frame.index in truth:
-                    at_cuts.append(f"({h:.2f}, {t:.2f})")
+                    at_cuts.append(f"({h:.2f}, {t:.2f}, {share:.2f})")
                 else:
-                    inside = [max(inside[0], h), max(inside[1], t)]
+                    inside = [max(inside[0], h), max(inside[1], t), max(inside[2], share)]
             last = sig
         tp += len(found & truth)
         fp += len(found - truth)
@@ -67,9 +69,10 @@ def _cut_stats(clip) -> None:
     recall = tp / (tp + fn) if tp + fn else 1.0
     print(f"  precision {precision:.2f}, recall {recall:.2f} ({tp} right, {fp} false, {fn} missed)"
           f"; {ms / frames:.2f} ms per frame")
-    print(f"  inside shots: histogram <= {inside[0]:.3f}, thumbnail <= {inside[1]:.3f}")
-    print(f"  at the cuts (histogram, thumbnail): {', '.join(at_cuts)}"
-          " (a cut needs one of them >= its threshold)")
+    print(f"  inside shots: histogram <= {inside[0]:.3f}, thumbnail <= {inside[1]:.3f}, "
+          f"blocks changed <= {inside[2]:.2f}")
+    print(f"  at the cuts (histogram, thumbnail, blocks changed): {', '.join(at_cuts)}")
+    print(f"  rule: {CutRule()}")
 
 
 def _reset_stats(clip) -> None:

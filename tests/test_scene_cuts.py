@@ -58,6 +58,20 @@ def test_a_slow_fade_is_not_a_cut(tmp_path):
     assert _found(path) == []
 
 
+@pytest.mark.parametrize("keys", ["FALL_KEYS", "SLOW_KEYS"])
+def test_someone_falling_close_to_the_camera_is_not_a_cut(media, keys):
+    """The player tipping over on a plain canvas (half the picture moves),
+    compared frame by frame and with up to 7 frames dropped between (the
+    live loop skips frames when inference is slow)."""
+    from tests.helpers import motion_clips
+    canvas = motion_clips.player_canvas(media)
+    frames = [motion_clips.tipped(canvas, a)
+              for a in motion_clips.angle_schedule(getattr(motion_clips, keys))]
+    for step in (1, 2, 4, 8):
+        detector = CutDetector()
+        assert not any(detector.push(f) for f in frames[::step]), step
+
+
 def _person(cx: float, cy: float, size: float = 0.2) -> np.ndarray:
     shape = np.random.default_rng(0).uniform(-0.5, 0.5, (33, 2)) * size
     lm = np.ones((33, 5), np.float32)
