@@ -68,8 +68,9 @@ class LiveProcessor:
         self.settings = settings
         self._started = time.monotonic()
         self._count = 0
-        # A fresh landmarker at each scene cut of a file source (and after a
-        # seek or a loop), made for the current detection settings.
+        # A fresh landmarker at each scene cut of a file source (a seek or a
+        # loop that changes the picture is one), for the current detection
+        # settings.
         self._shots = ShotEstimator(
             lambda: open_estimator(self.model_path, self.settings.skeleton.detection))
         self._people: PeopleProcessor | None = None
@@ -91,13 +92,16 @@ class LiveProcessor:
 
     @property
     def landmarkers(self) -> int:
-        """Landmarkers made so far: one, plus one per cut, seek or loop."""
+        """Landmarkers made so far: one, plus one per scene cut or change of
+        detection settings."""
         return self._shots.landmarkers
 
     def reset_tracking(self) -> None:
-        """Forgets motion history (after a seek or a jump in the source)."""
+        """Forgets motion history (after a seek or a jump in the source).
+        The landmarker stays: if the picture jumped, the cut test on the
+        next frame restarts it (a restart on every jump would cost a model
+        load each time a slow machine skips a second of a live source)."""
         self._people = None
-        self._shots.restart()
 
     def process(self, frame: Frame) -> LiveResult:
         if self._people is None:
