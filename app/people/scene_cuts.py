@@ -48,6 +48,13 @@ def _soft_histogram(channel: np.ndarray) -> np.ndarray:
     return hist / max(1, pos.size)
 
 
+def _block_edges(size: int, blocks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) of `blocks` near-equal spans of `size`."""
+    edges = np.linspace(0, size, blocks + 1).astype(int)
+    start = np.minimum(edges[:-1], size - 1)
+    return start, np.maximum(edges[1:], start + 1)
+
+
 def signature(rgb: np.ndarray) -> FrameSignature:
     """The signature of one RGB uint8 (H, W, 3) picture; about 1 ms on 768x576."""
     h, w = rgb.shape[:2]
@@ -56,15 +63,12 @@ def signature(rgb: np.ndarray) -> FrameSignature:
     hist = np.concatenate([_soft_histogram(small[..., c]) for c in range(3)])
     grey = small.astype(np.float64).mean(axis=2) / 255.0
     sh, sw = grey.shape
-    rows = np.linspace(0, sh, THUMB_H + 1).astype(int)
-    cols = np.linspace(0, sw, THUMB_W + 1).astype(int)
-    # Block means via a summed-area table (blocks never empty: sh >= THUMB_H
-    # unless the picture itself is tiny, then blocks repeat pixels).
+    # Block means via a summed-area table; in a picture under 16x12 samples
+    # blocks repeat pixels (each spans at least one).
+    r0, r1 = _block_edges(sh, THUMB_H)
+    c0, c1 = _block_edges(sw, THUMB_W)
     table = np.pad(grey.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
-    r0, r1 = rows[:-1], np.maximum(rows[1:], rows[:-1] + 1).clip(max=sh)
-    c0, c1 = cols[:-1], np.maximum(cols[1:], cols[:-1] + 1).clip(max=sw)
-    r0, c0 = np.minimum(r0, r1 - 1), np.minimum(c0, c1 - 1)
-    sums = (table[r1][:, c1] - table[r0][:, c1] - table[r1][:, c0] + table[r0][:, c0])
+    sums = table[r1][:, c1] - table[r0][:, c1] - table[r1][:, c0] + table[r0][:, c0]
     area = np.outer(r1 - r0, c1 - c0)
     return FrameSignature(hist, sums / area)
 
