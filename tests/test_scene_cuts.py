@@ -72,6 +72,19 @@ def test_someone_falling_close_to_the_camera_is_not_a_cut(media, keys):
         assert not any(detector.push(f) for f in frames[::step]), step
 
 
+def test_a_blackout_back_to_the_same_scene_is_not_a_cut(media):
+    """Two black frames in a shot (a dropout): not a cut; the same black
+    frames between two different scenes still end in one."""
+    from tests.helpers.seams import _frames
+    street = _frames(media / "vtest.avi", 0, 10)
+    black = [np.zeros_like(street[0])] * 2
+    detector = CutDetector()
+    assert not any(detector.push(f) for f in street[:5] + black + street[5:])
+    face = _frames(media / "carphone_pristine.mp4", 0, 3, (768, 576))
+    detector = CutDetector()
+    assert [detector.push(f) for f in street[:3] + black + face] == [False] * 5 + [True, False, False]
+
+
 def _person(cx: float, cy: float, size: float = 0.2) -> np.ndarray:
     shape = np.random.default_rng(0).uniform(-0.5, 0.5, (33, 2)) * size
     lm = np.ones((33, 5), np.float32)

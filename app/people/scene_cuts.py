@@ -23,6 +23,7 @@ import numpy as np
 
 HIST_BINS = 8  # per channel
 THUMB_W, THUMB_H = 16, 12
+BLANK_SPREAD = 0.01  # thumbnail grey spread below which a picture is blank
 _SAMPLE = 96  # the longer side is sampled down to about this many pixels
 
 
@@ -128,6 +129,11 @@ class CutDetector:
 
     def push(self, rgb: np.ndarray) -> bool:
         sig = signature(rgb)
+        if float(sig.thumbnail.std()) < BLANK_SPREAD:
+            # A blank picture (a black frame, a flash) is no shot of its own:
+            # the next real picture is compared with the last one before it,
+            # so a blackout that returns to the same scene is not a cut.
+            return False
         size = rgb.shape[:2]
         last, last_size = self._last, self._last_size
         self._last, self._last_size = sig, size
