@@ -69,7 +69,8 @@ def test_ids_follow_people_whatever_the_row_order():
 
 
 def test_brief_miss_keeps_the_id_and_a_long_one_gets_a_new_id():
-    tracker = PersonTracker(TrackerOptions(memory_frames=3))
+    # Without re-identification (tests/test_ids.py has it): the memory alone.
+    tracker = PersonTracker(TrackerOptions(memory_frames=3, reidentify_s=0))
     x = 100.0
     n = 0
     pid = tracker.update(frame(n, person(x, 240))).ids[0]

@@ -63,6 +63,8 @@ class PoseFrame:
     valid: bool (people, 33); False where a landmark fell below the confidence
     threshold or was removed (face points off), so it is neither drawn nor
     exported as valid.
+    scene_cut: the frame starts a new shot (app/people/scene_cuts.py), so
+    no person ID carries over from the frame before.
     """
 
     index: int
@@ -73,6 +75,7 @@ class PoseFrame:
     ids: tuple[int, ...] = ()
     valid: np.ndarray | None = None
     pts: int | None = None
+    scene_cut: bool = False
 
     def __post_init__(self) -> None:
         lm = np.asarray(self.landmarks, dtype=np.float32)

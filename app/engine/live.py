@@ -23,6 +23,7 @@ from app.base.types import Frame, PoseFrame
 from app.draw.render import SkeletonRenderer
 from app.engine.backgrounds import open_background
 from app.engine.estimators import open_estimator
+from app.engine.shot_estimator import ShotEstimator
 from app.people.processor import PeopleProcessor
 
 
@@ -80,7 +81,11 @@ class LiveProcessor:
         self.settings = settings
         self._started = time.monotonic()
         self._count = 0
-        self._estimator = None
+        # A fresh landmarker at each scene cut of a file source (a seek or a
+        # loop that changes the picture is one), for the current detection
+        # settings.
+        self._shots = ShotEstimator(
+            lambda: open_estimator(self.model_path, self.settings.skeleton.detection))
         self._people: PeopleProcessor | None = None
 
     def update(self, settings: LiveSettings) -> None:
@@ -88,41 +93,44 @@ class LiveProcessor:
         old, self.settings = self.settings.skeleton, settings
         new = settings.skeleton
         if new.detection != old.detection:
-            self._close_estimator()
+            self._shots.restart()
         if self._people is not None and (new.people, new.min_confidence) != (
                 old.people, old.min_confidence):
             self._people.reconfigure(new.people, new.min_confidence)
 
+    @property
+    def landmarkers(self) -> int:
+        """Landmarkers made so far: one, plus one per scene cut or change of
+        detection settings."""
+        return self._shots.landmarkers
+
     def reset_tracking(self) -> None:
-        """Forgets motion history (after a seek or a jump in the source)."""
+        """Forgets motion history (after a seek or a jump in the source).
+        The landmarker stays: if the picture jumped, the cut test on the
+        next frame restarts it (a restart on every jump would cost a model
+        load each time a slow machine skips a second of a live source)."""
         self._people = None
 
     def estimate(self, frame: Frame) -> Estimate:
-        if self._estimator is None:
-            self._estimator = open_estimator(self.model_path, self.settings.skeleton.detection)
         if self._people is None:
             skeleton = self.settings.skeleton
             self._people = PeopleProcessor(skeleton.people, self.fps, skeleton.min_confidence)
         session_s = time.monotonic() - self._started
         t0 = time.perf_counter()
+        cut = self._shots.new_shot(frame.image)
         # Live timestamps follow the wall clock, so they rise across loops and seeks.
-        landmarks = self._estimator.detect(frame.image, int(session_s * 1000))
+        landmarks = self._shots.detect(frame.image, int(session_s * 1000))
         t1 = time.perf_counter()
         pose = PoseFrame(index=self._count, time_s=session_s, width=frame.width,
-                         height=frame.height, landmarks=landmarks, pts=frame.pts)
+                         height=frame.height, landmarks=landmarks, pts=frame.pts, scene_cut=cut)
         self._count += 1
         ready = self._people.push(pose)
         pose = ready[-1] if ready else pose.select([])
         return Estimate(pose, frame.image if self.settings.show_raw else None,
                         (t1 - t0) * 1000, session_s)
 
-    def _close_estimator(self) -> None:
-        estimator, self._estimator = self._estimator, None
-        if estimator is not None:
-            estimator.close()
-
     def close(self) -> None:
-        self._close_estimator()
+        self._shots.close()
 
 
 class LivePainter:

@@ -6,8 +6,10 @@
 Pose workers each own a landmarker and process time chunks of the file
 (`app/engine/chunked_pose.py`): a chunk's pass runs past its end until the
 next chunk's pass sees the same people, so a seam never loses or adds a
-person. Person IDs and smoothing run after the join, over the whole video,
-so they show no seam either.
+person. Scene cuts, found on the decoded frames, restart the landmarker and
+are marked on the pose results. Person IDs and smoothing run after the
+join, over the whole video, so they show no seam either, and no ID
+crosses a cut.
 
 Memory stays flat: frames live only inside a worker (a few decoded ahead),
 pose results are small, and at most jobs + 1 chunks are in flight.

@@ -4,8 +4,9 @@ Runs sequentially over frames in display order (after chunks are joined), so
 person IDs and smoothing are continuous across the whole video. The steps,
 in this order:
 
-1. track: persistent IDs (app/people/tracking.py). Everything after it keys
-   on IDs, so it comes first.
+1. track: persistent IDs (app/people/tracking.py); a frame marked
+   `scene_cut` ends every track, so later steps, which key on IDs, never
+   join two shots either. Everything after it keys on IDs, so it comes first.
 2. interpolate: fill a landmark's (or a whole person's) gap shorter than
    `interpolate_gaps` frames between two confident frames. Before smoothing,
    so the filter sees a continuous signal instead of a jump back from a

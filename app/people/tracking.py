@@ -9,7 +9,10 @@ and a pedestrian 60 px tall), plus a penalty for a change of size. A track
 that finds no match is kept for `memory_frames` frames, moving on with its
 last velocity, so an ID survives a brief occlusion or a missed detection.
 Unmatched people get new IDs from a counter: an ID is never reused within
-one tracker (one video).
+one tracker (one video), and a scene cut ends every track. Two detections
+of one person in one frame (MediaPipe's, or two tiles' that survived the
+merge) would take two IDs and draw two skeletons: the weaker is dropped
+before matching (`duplicates`).
 """
 
 from __future__ import annotations
@@ -86,6 +89,14 @@ class TrackerOptions:
     size_weight: float = 0.5  # cost of a size change (per unit of |log ratio|)
     min_confidence: float = 0.5  # landmarks used for matching and sizes
     gate_growth: float = 0.25  # the gate widens by this share per missed frame
+    # Two detections in one frame closer than this (mean landmark distance in
+    # person sizes) are one person seen twice (MediaPipe, or two tiles): the
+    # weaker is dropped. 0 keeps every detection.
+    duplicate_distance: float = 0.2
+    # A track unseen for longer than the memory is no longer matched first,
+    # but kept this long for a newcomer at its predicted place (someone who
+    # was hidden behind another walker for a while). 0 drops it at once.
+    reidentify_s: float = 2.0
 
     def __post_init__(self) -> None:
         if self.memory_frames < 0:
@@ -132,6 +143,32 @@ def _centre(points: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return (points * weights[:, None]).sum(axis=0) / total
 
 
+def _pair_distance(a: np.ndarray, wa: np.ndarray, b: np.ndarray, wb: np.ndarray) -> float:
+    """Landmark distance of two detections, the smaller of as-is and with
+    left and right swapped (MediaPipe swaps sides on small people)."""
+    return min(_landmark_distance(a, wa, b[order], wb[order]) for order in (_SAME, _MIRRORED))
+
+
+def duplicates(points: np.ndarray, weights: np.ndarray, sizes: np.ndarray,
+               presence: np.ndarray, max_distance: float) -> list[int]:
+    """Rows that repeat a stronger detection of the same person in one frame
+    (nearer than `max_distance` person sizes); the stronger one has more
+    confident landmarks, then the higher mean presence."""
+    n = len(points)
+    if n < 2 or max_distance <= 0:
+        return []
+    strength = sorted(range(n), key=lambda d: (-weights[d].sum(), -presence[d]))
+    kept: list[int] = []
+    dropped = []
+    for d in strength:
+        if any(_pair_distance(points[k], weights[k], points[d], weights[d])
+               < max_distance * max(sizes[k], sizes[d]) for k in kept):
+            dropped.append(d)
+        else:
+            kept.append(d)
+    return sorted(dropped)
+
+
 class PersonTracker:
     """Gives each person a persistent ID. One instance per video, used from
     one thread; frames must come in display order."""
@@ -139,6 +176,7 @@ class PersonTracker:
     def __init__(self, options: TrackerOptions = TrackerOptions()) -> None:
         self.options = options
         self._tracks: list[_Track] = []
+        self._lost: list[_Track] = []  # unseen beyond the memory, kept to re-identify
         self._next_id = 0
 
     @property
@@ -147,27 +185,75 @@ class PersonTracker:
         return [t.id for t in self._tracks]
 
     def cost_matrix(self, pose: PoseFrame, points: np.ndarray, weights: np.ndarray,
-                    sizes: np.ndarray) -> np.ndarray:
+                    sizes: np.ndarray, tracks: list[_Track] | None = None) -> np.ndarray:
         """(tracks, people) matching costs in person sizes."""
-        cost = np.full((len(self._tracks), pose.people), np.inf)
-        for t, track in enumerate(self._tracks):
+        tracks = self._tracks if tracks is None else tracks
+        cost = np.full((len(tracks), pose.people), np.inf)
+        for t, track in enumerate(tracks):
             pred = track.predicted(pose.time_s)
             for d in range(pose.people):
                 # MediaPipe sometimes swaps left and right on small or
                 # back-facing people: a swapped copy is still the same person.
-                best = min(_landmark_distance(pred, track.weights, points[d][order],
-                                              weights[d][order])
-                           for order in (_SAME, _MIRRORED))
+                best = _pair_distance(pred, track.weights, points[d], weights[d])
                 scale = max(track.size, sizes[d])
                 cost[t, d] = (best / scale
                               + self.options.size_weight * abs(np.log(sizes[d] / track.size)))
-            # The longer a track is unseen, the less sure its predicted place.
-            cost[t] /= 1.0 + self.options.gate_growth * track.missed
+            # The longer a track is unseen, the less sure its predicted place
+            # (up to the memory: a lost track's gate grows no more).
+            cost[t] /= 1.0 + self.options.gate_growth * min(track.missed,
+                                                            self.options.memory_frames)
         return cost
 
+    def new_shot(self) -> None:
+        """A scene cut: every track ends, so no ID is given across it (the
+        counter goes on: IDs are never reused within one video)."""
+        self._tracks = []
+        self._lost = []
+
+    @staticmethod
+    def _follow(track: _Track, pose: PoseFrame, points: np.ndarray, weights: np.ndarray,
+                size: float) -> None:
+        """Moves `track` to a matched detection, updating its velocity."""
+        dt = pose.time_s - track.time_s
+        if dt > 0:
+            w = np.minimum(track.weights, weights)
+            if w.sum() < MIN_CONFIDENT_POINTS:
+                w = np.ones(len(w))
+            step = (_centre(points, w) - _centre(track.points, w)) / dt
+            track.velocity = 0.5 * track.velocity + 0.5 * step
+        track.points, track.weights, track.size = points, weights, size
+        track.time_s, track.missed = pose.time_s, 0
+
+    def _reidentify(self, pose: PoseFrame, points: np.ndarray, weights: np.ndarray,
+                    sizes: np.ndarray, ids: list[int]) -> list[_Track]:
+        """Gives lost tracks back to the people no active track took, when
+        they stand where the lost track was heading; fills `ids`."""
+        free = [d for d in range(pose.people) if ids[d] < 0]
+        if not free or not self._lost:
+            return []
+        cost = self.cost_matrix(pose, points, weights, sizes, self._lost)[:, free]
+        revived = []
+        for t, k in assign(cost, self.options.max_cost):
+            track, d = self._lost[t], free[k]
+            self._follow(track, pose, points[d], weights[d], sizes[d])
+            ids[d] = track.id
+            revived.append(track)
+        return revived
+
     def update(self, pose: PoseFrame) -> PoseFrame:
-        """The frame with an ID on every person, rows sorted by ID."""
+        """The frame with an ID on every person, rows sorted by ID. A frame
+        marked `scene_cut` starts a new shot (`new_shot`)."""
+        if pose.scene_cut:
+            self.new_shot()
         opts = self.options
+        if pose.people > 1 and opts.duplicate_distance > 0:
+            conf = confident_mask(pose.landmarks, opts.min_confidence) & pose.valid
+            points = pose.pixels().astype(np.float64)
+            sizes = np.array([person_size(points[d], conf[d]) for d in range(pose.people)])
+            extra = duplicates(points, conf.astype(np.float64), sizes,
+                               pose.landmarks[:, :, 4].mean(axis=1), opts.duplicate_distance)
+            if extra:
+                pose = pose.select([d for d in range(pose.people) if d not in extra])
         points = pose.pixels().astype(np.float64)
         conf = confident_mask(pose.landmarks, opts.min_confidence) & pose.valid
         weights = conf.astype(np.float64)
@@ -177,24 +263,18 @@ class PersonTracker:
         ids = [-1] * pose.people
         matched_tracks = set()
         for t, d in pairs:
-            track = self._tracks[t]
-            dt = pose.time_s - track.time_s
-            if dt > 0:
-                w = np.minimum(track.weights, weights[d])
-                if w.sum() < MIN_CONFIDENT_POINTS:
-                    w = np.ones(len(w))
-                step = (_centre(points[d], w) - _centre(track.points, w)) / dt
-                track.velocity = 0.5 * track.velocity + 0.5 * step
-            track.points, track.weights, track.size = points[d], weights[d], sizes[d]
-            track.time_s, track.missed = pose.time_s, 0
-            ids[d] = track.id
+            self._follow(self._tracks[t], pose, points[d], weights[d], sizes[d])
+            ids[d] = self._tracks[t].id
             matched_tracks.add(t)
-        kept = []
+        revived = self._reidentify(pose, points, weights, sizes, ids)
+        kept = list(revived)
         for t, track in enumerate(self._tracks):
             if t not in matched_tracks:
                 track.missed += 1
                 if track.missed > opts.memory_frames:
-                    continue  # lost: its ID is retired for good
+                    if opts.reidentify_s > 0:
+                        self._lost.append(track)
+                    continue  # lost: its ID is retired unless re-identified
             kept.append(track)
         for d in range(pose.people):
             if ids[d] < 0:
@@ -202,6 +282,8 @@ class PersonTracker:
                 kept.append(_Track(self._next_id, points[d], weights[d], sizes[d], pose.time_s))
                 self._next_id += 1
         self._tracks = kept
+        self._lost = [t for t in self._lost
+                      if pose.time_s - t.time_s <= opts.reidentify_s and t not in revived]
         order = sorted(range(pose.people), key=lambda d: ids[d])
         return pose.with_people(pose.landmarks[order], tuple(ids[d] for d in order),
                                 pose.valid[order])

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from app.base.settings import DetectionSettings
+from app.base.types import PoseFrame
 from app.engine.chunked_pose import WARMUP_FRAMES, Chunk, ChunkedPose
 from app.media.images import resize_rgb
 from app.media.video import VideoReader, probe, scan_pts
@@ -62,9 +63,9 @@ def chunks_at(bounds: list[int], frame_count: int, warmup: int = WARMUP_FRAMES) 
     return [Chunk(i, max(0, a - warmup), a, b) for i, (a, b) in enumerate(zip(edges, edges[1:]))]
 
 
-def pose_passes(clip: Path, model: Path, chunks: list[Chunk], jobs: int,
-                **kwargs) -> tuple[list[np.ndarray], ChunkedPose]:
-    """Landmarks per frame from ChunkedPose over `chunks` on `jobs` workers."""
+def pose_frames(clip: Path, model: Path, chunks: list[Chunk], jobs: int,
+                **kwargs) -> tuple[list[PoseFrame], ChunkedPose]:
+    """Pose results per frame from ChunkedPose over `chunks` on `jobs` workers."""
     info = probe(clip)
     pts = scan_pts(clip) if len(chunks) > 1 else None
     stop = threading.Event()
@@ -73,11 +74,18 @@ def pose_passes(clip: Path, model: Path, chunks: list[Chunk], jobs: int,
                          stop, **kwargs)
     runner.start()
     try:
-        out = [pose.landmarks for pose in runner.results(threading.Event())]
+        out = list(runner.results(threading.Event()))
     finally:
         stop.set()
         runner.join()
     return out, runner
+
+
+def pose_passes(clip: Path, model: Path, chunks: list[Chunk], jobs: int,
+                **kwargs) -> tuple[list[np.ndarray], ChunkedPose]:
+    """Landmarks per frame from ChunkedPose over `chunks` on `jobs` workers."""
+    poses, runner = pose_frames(clip, model, chunks, jobs, **kwargs)
+    return [pose.landmarks for pose in poses], runner
 
 
 def seam_losses(reference: list[np.ndarray], chunked: list[np.ndarray]) -> tuple[int, int]:

@@ -1,0 +1,58 @@
+"""A landmarker that starts afresh at every scene cut.
+
+MediaPipe's VIDEO mode follows the people of the last frame; after a cut it
+keeps looking where they stood, in a scene they are not in. A jump of the
+timestamps does not reset it (measured on tests/helpers/cut_clips.py: the
+results after a cut were the same with and without a 10 s jump), so at a
+cut the landmarker is closed and a new one made (about 0.1 s on 2 cores).
+The cut test itself runs on the decoded frame before it goes to the model
+(app/people/scene_cuts.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from app.people.scene_cuts import CutDetector, CutRule
+
+EstimatorFactory = Callable[[], object]  # -> an object with detect(rgb, ms) and close()
+
+
+class ShotEstimator:
+    """`new_shot(image)` says whether a frame starts a shot (and then drops
+    the landmarker, so the next `detect` uses a fresh one). The landmarker
+    is made lazily by `make_estimator`. Thread: one, like the landmarker."""
+
+    def __init__(self, make_estimator: EstimatorFactory, rule: CutRule = CutRule()) -> None:
+        self._make = make_estimator
+        self._cuts = CutDetector(rule)
+        self._estimator = None
+        self.landmarkers = 0  # made so far (bench/ids.py prints the cost)
+
+    def new_shot(self, image: np.ndarray) -> bool:
+        cut = self._cuts.push(image)
+        if cut:
+            self.restart()
+        return cut
+
+    def restart(self) -> None:
+        """A fresh landmarker for the next frame, which is not compared with
+        the last one either (a new pass, a seek, a loop)."""
+        self._close()
+        self._cuts.forget()
+
+    def detect(self, image: np.ndarray, timestamp_ms: int) -> np.ndarray:
+        if self._estimator is None:
+            self._estimator = self._make()
+            self.landmarkers += 1
+        return self._estimator.detect(image, timestamp_ms)
+
+    def _close(self) -> None:
+        estimator, self._estimator = self._estimator, None
+        if estimator is not None:
+            estimator.close()
+
+    def close(self) -> None:
+        self._close()
