@@ -181,7 +181,10 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    print(_model_path(args))
+    from app.pose.model import file_sha256
+    path = _model_path(args)
+    print(f"sha256: {file_sha256(path)}")  # the name outputs and manifests give it
+    print(path)  # last, so `posecloak model | tail -1` is the path
     return 0
 
 
