@@ -49,6 +49,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from app.engine.messages import describe_error
     from app.engine.pipeline import convert
 
+    if args.cluster:
+        from app.cli.cluster_command import cmd_convert_on_cluster
+        return cmd_convert_on_cluster(args)
     inputs, problems = _inputs(args)
     if not inputs:
         return EXIT_FAILED
