@@ -54,8 +54,9 @@ def install_model(local_directory: str | Path, data: bytes, sha256: str) -> Path
         raise ModelError(f"the pose model sent to this worker has SHA-256 {actual[:12]}..., not "
                          f"the client's {sha256[:12]}...; it was refused.")
     target = cached_model_path(local_directory, sha256)
-    if target.is_file() and target.stat().st_size == len(data):
-        return target
+    from app.pose.model import file_sha256
+    if target.is_file() and file_sha256(target) == sha256:
+        return target  # this worker has it already (a restart, a second batch)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".model-", suffix=".task", dir=target.parent)
     try:
