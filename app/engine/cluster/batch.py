@@ -152,7 +152,9 @@ def run_batch(client, jobs: list[ConvertJob], model_path: Path, model_sha256: st
             report(FileOutcome(job, skipped=True))
             continue
         existing = _existing_output(job)
-        if existing is not None and not job.overwrite:
+        # Outputs this very job made before (one since lost or changed) are
+        # its own to replace; others are the user's, as in a local run.
+        if existing is not None and not job.overwrite and not manifest.made_by(job, model_sha256):
             report(FileOutcome(job, error=OutputError(
                 f"{existing.name} already exists (use --overwrite to replace it).")))
             continue
@@ -195,10 +197,30 @@ def run_batch(client, jobs: list[ConvertJob], model_path: Path, model_sha256: st
     except BaseException:
         cancel_flag.set()  # running tasks stop at their next check
         client.cancel(list(waiting))
+        _wait_until_stopped(client, f"posecloak-{batch}-")
         raise
     finally:
         client.unsubscribe_topic(PROGRESS_TOPIC)
     return outcomes
+
+
+def _running_tasks(prefix: str, dask_worker=None) -> int:
+    """On a worker: how many of the batch's tasks still run there."""
+    return sum(str(ts.key).startswith(prefix) for ts in dask_worker.state.executing)
+
+
+def _wait_until_stopped(client, prefix: str, timeout_s: float = 30.0) -> None:
+    """After a cancel: the running tasks see the flag within a progress
+    interval, then remove their temp files; wait for that (bounded), so the
+    caller's "nothing half-written" holds when it returns."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if not any(client.run(_running_tasks, prefix).values()):
+                return
+        except Exception:  # noqa: BLE001 - a worker gone: nothing of ours runs there
+            return
+        time.sleep(0.2)
 
 
 def _outcome(future, job: ConvertJob) -> FileOutcome:

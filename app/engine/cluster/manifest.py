@@ -90,23 +90,35 @@ class Manifest:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.entries = {}  # none yet, or unreadable: everything is converted
 
-    def is_done(self, job: ConvertJob, model_sha256: str) -> bool:
-        """True when the job's outputs are there and were made from this very
-        input with these settings and this model. The input is hashed again
-        only when its size or modification time changed since."""
+    def made_by(self, job: ConvertJob, model_sha256: str) -> bool:
+        """True when the entry for the job's outputs says they were made from
+        this very input with these settings and this model (whether or not
+        they are all still there). The input is hashed again only when its
+        size or modification time changed since."""
         entry = self.entries.get(entry_key(job))
         if entry is None or entry.model_sha256 != model_sha256:
             return False
         if entry.settings_sha256 != settings_digest(job):
             return False
+        try:
+            if stat_key(job.source) != entry.input_stat:
+                return file_digest(job.source) == entry.input_sha256
+        except OSError:
+            return False
+        return True
+
+    def is_done(self, job: ConvertJob, model_sha256: str) -> bool:
+        """True when the job's outputs were made by it (`made_by`) and are
+        all still there, as they were written."""
+        if not self.made_by(job, model_sha256):
+            return False
+        entry = self.entries[entry_key(job)]
         outputs = {p.name: p for p in job.outputs()}
         if set(outputs) != set(entry.outputs):
             return False
         try:
             if any(p.stat().st_size != entry.outputs[name][1] for name, p in outputs.items()):
                 return False
-            if stat_key(job.source) != entry.input_stat:
-                return file_digest(job.source) == entry.input_sha256
         except OSError:
             return False
         return True
