@@ -162,20 +162,20 @@ def run_batch(client, jobs: list[ConvertJob], model_path: Path, model_sha256: st
         # an earlier attempt of this very task (a worker killed between its
         # renames), so the task may replace it.
         pending.append(replace(job, overwrite=True))
-    tally = _Tally({entry_key(j): _planned_frames(j) for j in pending}, len(jobs))
-    for _ in outcomes:
-        tally.finish_file(None, None)
     if not pending:
         return outcomes
+    batch = uuid.uuid4().hex
+    keys = [f"posecloak-{batch}-{n}" for n in range(len(pending))]
+    tally = _Tally({k: _planned_frames(j) for k, j in zip(keys, pending)}, len(jobs))
+    for _ in outcomes:
+        tally.finish_file(None, None)
 
     client.register_plugin(ModelPlugin.from_file(model_path, model_sha256))
-    batch = uuid.uuid4().hex
     cancel_name = f"posecloak-cancel-{batch}"
     cancel_flag = Event(cancel_name, client=client)
     client.subscribe_topic(PROGRESS_TOPIC, tally.on_event)
-    futures = {client.submit(run_job, job, model_sha256, cancel_name,
-                             key=f"posecloak-{batch}-{n}", pure=False): job
-               for n, job in enumerate(pending)}
+    futures = {client.submit(run_job, job, model_sha256, cancel_name, key=key, pure=False): job
+               for key, job in zip(keys, pending)}
     waiting = set(futures)
     try:
         while waiting:
@@ -190,7 +190,7 @@ def run_batch(client, jobs: list[ConvertJob], model_path: Path, model_sha256: st
                 outcome = _outcome(future, job)
                 if outcome.result is not None:
                     manifests[job.output.parent].record(entry_key(job), future.result().entry)
-                tally.finish_file(entry_key(job), outcome.result.frames if outcome.result else None)
+                tally.finish_file(future.key, outcome.result.frames if outcome.result else None)
                 report(outcome)
             if on_progress is not None:
                 on_progress(tally.snapshot())

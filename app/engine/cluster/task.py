@@ -77,7 +77,9 @@ def run_job(job: ConvertJob, model_sha256: str, cancel_name: str) -> TaskResult:
     model = worker_model(worker.local_directory, model_sha256)
     remove_partials_of(job)
     cancel = threading.Event()
-    reporter = _Reporter(worker, job.output.name, cancel_name, cancel)
+    # The task's own key names its messages: unique to this batch, so two
+    # clients' batches on one cluster never count each other's frames.
+    reporter = _Reporter(worker, str(worker.get_current_task()), cancel_name, cancel)
     result = convert(job, model, progress=reporter, cancel=cancel)
     return TaskResult(replace(result, analysis=None), entry_for(job, model_sha256),
                       worker.address)
