@@ -272,6 +272,12 @@ def test_the_command_refuses_before_any_work(archive, tmp_path):
     err = res.stderr.strip().splitlines()
     assert res.returncode == 2 and len(err) == 1 and "--insecure-cluster" in err[0]
     assert not out.exists()
+    res = subprocess.run([sys.executable, "-m", "app", "convert", str(archive[0]), "--out-dir",
+                          str(out), "--cluster", "tls://127.0.0.1:8786"],  # no certificates
+                         capture_output=True, text=True, timeout=120, env=cli_env())
+    err = res.stderr.strip().splitlines()
+    assert res.returncode == 2 and len(err) == 1 and "tls:// needs certificates" in err[0]
+    assert not out.exists()
 
 
 def test_without_the_cluster_extra_the_command_says_how_to_install_it(archive, tmp_path):

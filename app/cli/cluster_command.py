@@ -32,7 +32,7 @@ def _print_outcome(outcome) -> None:
 def cmd_convert_on_cluster(args: argparse.Namespace) -> int:
     from app.cli.main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, _inputs, _model_path
     from app.engine.cluster.address import check_allowed, parse_cluster
-    from app.engine.cluster.client import EXTRA_MISSING, dask_available
+    from app.engine.cluster.client import EXTRA_MISSING, connection_security, dask_available
     from app.engine.cluster.security import TlsFiles
 
     tls = TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key)
@@ -40,11 +40,11 @@ def cmd_convert_on_cluster(args: argparse.Namespace) -> int:
         target = parse_cluster(args.cluster)
         check_allowed(target, args.insecure_cluster)
         tls.check()
+        if not dask_available():
+            raise PoseCloakError(EXTRA_MISSING)
+        connection_security(target, args.insecure_cluster, tls)
     except PoseCloakError as exc:
         print(f"posecloak: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if not dask_available():
-        print(f"posecloak: error: {EXTRA_MISSING}", file=sys.stderr)
         return EXIT_USAGE
 
     from app.cli.arguments import plan_jobs, settings_from_args

@@ -24,19 +24,24 @@ def dask_available() -> bool:
     return True
 
 
+def connection_security(target: ClusterTarget, insecure: bool, tls: TlsFiles):
+    """The Security to connect with (None for tcp:// and local:N), or one
+    clear line why this target may not or cannot be used."""
+    check_allowed(target, insecure)
+    if target.kind == "tls":
+        return security_for(tls)
+    if tls.given:
+        raise PoseCloakError("--tls-ca-file, --tls-cert and --tls-key need a tls:// "
+                             "scheduler address.")
+    return None
+
+
 @contextmanager
 def open_client(target: ClusterTarget, *, insecure: bool = False,
                 tls: TlsFiles = TlsFiles()) -> Iterator[object]:
     """A distributed.Client for `target`, closed (and a local cluster
     stopped) when the block ends."""
-    check_allowed(target, insecure)
-    if target.kind == "tls":
-        security = security_for(tls)
-    else:
-        if tls.given:
-            raise PoseCloakError("--tls-ca-file, --tls-cert and --tls-key need a tls:// "
-                                 "scheduler address.")
-        security = None
+    security = connection_security(target, insecure, tls)
     from distributed import Client, LocalCluster
     if target.kind == "local":
         # Loopback only, no dashboard: nothing listens beyond this machine.
