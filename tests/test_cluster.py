@@ -139,7 +139,9 @@ def test_killing_a_worker_mid_batch_loses_nothing(client, archive, local_run, mo
     assert partial_files(tmp_path) == []
     entries = json.loads((tmp_path / MANIFEST_NAME).read_text())["entries"]
     assert len(entries) == len(LENGTHS)
-    client.wait_for_workers(2, timeout=300)  # the nanny restarted it, for the other tests
+    # The nanny restarts it; the later tests need one worker at least (a restart
+    # under heavy load can take minutes).
+    client.wait_for_workers(1, timeout=300)
 
 
 def test_workers_refuse_a_model_whose_hash_is_not_the_clients(client, archive, model_path,
