@@ -30,9 +30,20 @@ DYNAMIC_LIB_PACKAGES = ["mediapipe"]   # collect_dynamic_libs(): keeps mediapipe
 # these versions with importlib.metadata.
 METADATA_DISTRIBUTIONS = ["mediapipe", "av", "numpy", "pyqtgraph"]
 
+# The optional `cluster` extra (Dask, `posecloak convert --cluster`) and what
+# it brings: never bundled, so the app stays its size; only app/engine/cluster/
+# imports them, lazily, and a bundle's --cluster says how to install the extra.
+CLUSTER_EXCLUDES = [
+    "dask", "distributed", "tornado", "cloudpickle", "msgpack", "toolz", "tlz", "zict",
+    "tblib", "sortedcontainers", "partd", "fsspec", "locket", "jinja2", "markupsafe",
+    "yaml", "_yaml",
+]
+CLUSTER_PACKAGE = "app/engine/cluster"  # the one place that may import CLUSTER_EXCLUDES
+
 # Python modules the app never uses. tests/test_packaging.py checks that no
-# app module imports any of these.
+# app module imports any of these (CLUSTER_EXCLUDES: none outside CLUSTER_PACKAGE).
 EXCLUDES = [
+    *CLUSTER_EXCLUDES,
     # A second Qt (OpenCV's GUI wheel carries Qt 5) or other bindings.
     "PyQt5", "PyQt6", "PySide2", "shiboken2",
     # OpenCV (176 MB with its own FFmpeg and OpenBLAS) and matplotlib:

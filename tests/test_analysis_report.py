@@ -48,7 +48,7 @@ def test_convert_report_writes_report_csvs_and_json_analysis(converted):
     lean = [float(r["trunk lean from vertical"]) for r in rows]
     assert lean[0] < 10 and lean[-1] > 80
     data = json.loads((out / f"{SOURCE_NAME}_skeleton.json").read_text())
-    assert data["version"] == 2 and len(data["frames"]) == len(rows)
+    assert data["version"] == 3 and len(data["frames"]) == len(rows)
     analysis = data["analysis"]
     assert [e["type"] for e in analysis["events"]] == ["fall"]
     [person] = analysis["people"]

@@ -111,12 +111,15 @@ def _far_from_skeleton(landmarks: list[dict], width: int, height: int,
     return ~near
 
 
-def test_keypoint_json_and_csv_agree_with_video(carphone_out):
+def test_keypoint_json_and_csv_agree_with_video(carphone_out, model_path):
     import csv
     result, _, kp_json, kp_csv = carphone_out
     data = json.loads(kp_json.read_text())
-    assert data["schema"] == "posecloak-keypoints" and data["version"] == 2
+    assert data["schema"] == "posecloak-keypoints" and data["version"] == 3
     assert len(data["frames"]) == result.frames
+    # Version 3: the model named by its SHA-256.
+    from app.pose.model import file_sha256
+    assert data["model_sha256"] == file_sha256(model_path) and len(data["model_sha256"]) == 64
     # Version 2: the motion analysis after the frames (carphone: chest up only).
     analysis = data["analysis"]
     assert analysis["settings"]["cutoff_hz"] == 6.0 and analysis["events"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 
 import pytest
@@ -90,8 +91,37 @@ def test_download_is_atomic_with_progress(tmp_path, model_path):
     assert path == tmp_path / "pose_landmarker_full.task"
     assert path.read_bytes() == model_path.read_bytes()
     assert seen[-1][0] == seen[-1][1] == model_path.stat().st_size
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp left
+    # No temp left; the SHA-256 recorded beside the model, as sha256sum writes it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + ".sha256"]
+    digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
+    assert (tmp_path / (path.name + ".sha256")).read_text() == f"{digest}  {path.name}\n"
+    assert model_mod.recorded_sha256(path) == model_mod.file_sha256(path) == digest
     check_model_loads(path)
+
+
+def test_the_download_url_is_versioned_never_latest():
+    url = model_mod._URL.format(v="full")
+    assert "/latest/" not in url and f"/{model_mod.MODEL_VERSION}/" in url
+
+
+def test_a_cached_model_that_changed_since_its_download_is_refused(isolated, model_path):
+    _, cache = isolated
+    with Origin(model_path.read_bytes()) as server:
+        path = download_model("full", url=server.url, dest_dir=cache)
+    assert find_model() == path
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 1  # still a zip, not the file that was downloaded
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="changed since it was downloaded"):
+        find_model()
+
+
+def test_model_command_names_the_model_by_its_sha256(model_path, capsys):
+    from app.cli.main import main
+    assert main(["model", "--model", str(model_path)]) == 0
+    first, last = capsys.readouterr().out.strip().splitlines()
+    assert first == "sha256: " + hashlib.sha256(model_path.read_bytes()).hexdigest()
+    assert last == str(model_path)
 
 
 def test_damaged_download_leaves_nothing(tmp_path):

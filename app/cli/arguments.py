@@ -92,6 +92,19 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
                    "you put the name here)")
 
 
+def _add_cluster_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("cluster (the optional cluster extra: posecloak[cluster])")
+    g.add_argument("--cluster", metavar="tcp://HOST:PORT|tls://HOST:PORT|local:N",
+                   help="convert on a Dask cluster, one task per file; inputs and outputs must "
+                   "be on a folder every worker sees")
+    g.add_argument("--insecure-cluster", action="store_true",
+                   help="allow a plain tcp:// scheduler on another machine (anyone who reaches "
+                   "it can run code on its workers)")
+    g.add_argument("--tls-ca-file", type=Path, help="CA certificate of the tls:// cluster")
+    g.add_argument("--tls-cert", type=Path, help="this client's TLS certificate")
+    g.add_argument("--tls-key", type=Path, help="this client's TLS private key")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="posecloak", description="Turn video of people into skeleton-only video. "
@@ -137,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(c)
     _add_device_option(c)
     _add_analysis_options(c)
+    _add_cluster_options(c)
 
     a = sub.add_parser("analyze", help="motion analysis of videos or keypoint JSON files: "
                        "joint angles, activity, falls, as an HTML report and CSVs")

@@ -49,6 +49,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from app.engine.messages import describe_error
     from app.engine.pipeline import convert
 
+    if args.cluster:
+        from app.cli.cluster_command import cmd_convert_on_cluster
+        return cmd_convert_on_cluster(args)
     inputs, problems = _inputs(args)
     if not inputs:
         return EXIT_FAILED
@@ -181,7 +184,10 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    print(_model_path(args))
+    from app.pose.model import file_sha256
+    path = _model_path(args)
+    print(f"sha256: {file_sha256(path)}")  # the name outputs and manifests give it
+    print(path)  # last, so `posecloak model | tail -1` is the path
     return 0
 
 

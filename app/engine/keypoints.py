@@ -1,13 +1,14 @@
 """Keypoint export: streaming JSON and CSV writers with a versioned schema.
 
-Schema "posecloak-keypoints" version 2 (documented in the README):
-JSON: {"schema", "version", "generator", "video": {width, height, fps,
-frame_count}, "landmark_names", "frames": [{"index", "time_s", "people":
+Schema "posecloak-keypoints" version 3 (documented in the README):
+JSON: {"schema", "version", "generator", "model_sha256", "video": {width,
+height, fps, frame_count}, "landmark_names", "frames": [{"index", "time_s", "people":
 [{"id", "landmarks": [{"name", "x", "y", "x_norm", "y_norm", "z",
 "visibility", "presence", "valid"}]}]}], "analysis": {...} | null}
 Version 2 adds "analysis" (app/analysis: angles, activity, events), written
 after the frames when the file is closed, so frames still stream; version 1
-files (no "analysis") are still read.
+files (no "analysis") are still read. Version 3 adds "model_sha256", the
+pose model's SHA-256 (null where unknown), so results name their model.
 CSV: one row per landmark with the columns in CSV_COLUMNS.
 x, y are pixels of the source picture (display orientation); a landmark
 below the confidence threshold is kept with valid = false; face landmarks
@@ -34,8 +35,8 @@ from app.base.landmarks import FACE_LANDMARKS, LANDMARK_NAMES, NUM_LANDMARKS
 from app.base.types import PoseFrame
 
 SCHEMA = "posecloak-keypoints"
-SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 CSV_COLUMNS = ("frame", "time_s", "person_id", "landmark_index", "landmark", "x", "y",
                "x_norm", "y_norm", "z", "visibility", "presence", "valid")
 KEYPOINT_SUFFIXES = (".json", ".csv")
@@ -67,11 +68,12 @@ class JsonKeypointWriter:
     """Writes frames as they come, so memory stays flat for any length."""
 
     def __init__(self, stream: IO[str], *, width: int, height: int, fps: float,
-                 frame_count: int, include_face: bool) -> None:
+                 frame_count: int, include_face: bool, model_sha256: str | None = None) -> None:
         self._out = stream
         self._indices = exported_landmarks(include_face)
         header = {
             "schema": SCHEMA, "version": SCHEMA_VERSION, "generator": f"posecloak {__version__}",
+            "model_sha256": model_sha256,
             "video": {"width": width, "height": height, "fps": round(fps, 6),
                       "frame_count": frame_count},
             "landmark_names": [LANDMARK_NAMES[i] for i in self._indices],

@@ -251,8 +251,10 @@ class LiveLoop:
         elif isinstance(command, RecordRequest):
             self._finish_recording()
             try:
+                from app.pose.model import file_sha256
                 self._recorder = LiveRecorder(command, info.width, info.height, info.fps,
-                                              self._settings.skeleton.style)
+                                              self._settings.skeleton.style,
+                                              model_sha256=file_sha256(self.model_path))
             except Exception as exc:  # noqa: BLE001 - reported, the preview goes on
                 self.listener.recording_failed(describe_error(exc))
             else:

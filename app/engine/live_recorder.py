@@ -40,7 +40,7 @@ class LiveRecorder:
     """Thread: only the thread that created it (the capture worker)."""
 
     def __init__(self, request: RecordRequest, width: int, height: int, fps: float,
-                 style: RenderStyle) -> None:
+                 style: RenderStyle, model_sha256: str | None = None) -> None:
         from app.media.encoder import VideoEncoder
         from app.media.outputs import atomic_output
         self.request = request
@@ -60,7 +60,7 @@ class LiveRecorder:
                 stream = self._stack.enter_context(open(ktmp, "w", encoding="utf-8", newline=""))
                 self._writers.append(open_keypoint_writer(
                     path, stream, width=width, height=height, fps=fps, frame_count=0,
-                    include_face=style.show_face))
+                    include_face=style.show_face, model_sha256=model_sha256))
             self._encoder = VideoEncoder(tmp, width, height, time_base=_TIME_BASE,
                                          fps=Fraction(fps).limit_denominator(1001))
         except BaseException:

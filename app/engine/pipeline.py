@@ -43,6 +43,7 @@ from app.engine.jobs import ConvertJob, resolve_jobs, validate_job
 from app.engine.keypoints import open_keypoint_writer
 from app.engine.results import ConvertResult, Progress, ProgressFn
 from app.people.processor import PeopleProcessor
+from app.pose.model import file_sha256
 
 FrameFn = Callable[[PoseFrame, np.ndarray], None]
 
@@ -167,7 +168,8 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
             stack.callback(background.close)
         writers = _open_keypoint_outputs(stack, job, dict(
             width=info.width, height=info.height, fps=float(info.fps or 0),
-            frame_count=info.frame_count, include_face=settings.style.show_face))
+            frame_count=info.frame_count, include_face=settings.style.show_face,
+            model_sha256=file_sha256(model_path)))
         report_tmp, analysis = _open_analysis(stack, job, float(info.fps or 0))
         if job.video:
             fmt = output_format_for(job.output)
@@ -262,7 +264,8 @@ def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -
     data = encode_image(canvas, job.output.suffix)
     with ExitStack() as stack:
         writers = _open_keypoint_outputs(stack, job, dict(
-            width=w, height=h, fps=0.0, frame_count=1, include_face=settings.style.show_face))
+            width=w, height=h, fps=0.0, frame_count=1, include_face=settings.style.show_face,
+            model_sha256=file_sha256(model_path)))
         report_tmp, analysis = _open_analysis(stack, job, 0.0)
         valid = visible_mask(pose, settings.style)
         for writer in writers:

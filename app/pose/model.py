@@ -5,6 +5,8 @@ environment variable, a model bundled beside a frozen app or in the source
 tree's resources/models/, the user cache; else a one-time download of the
 official bundle into the cache (never when offline). The download is the
 app's only network use; it goes out through the user's own proxy settings.
+The download comes from a versioned URL and its SHA-256 is recorded beside
+it; outputs name the model by its SHA-256 (`file_sha256`).
 """
 
 from __future__ import annotations
@@ -23,8 +25,12 @@ VARIANTS = ("lite", "full", "heavy")
 DEFAULT_VARIANT = "full"
 ENV_MODEL = "POSECLOAK_MODEL"
 ENV_OFFLINE = "POSECLOAK_OFFLINE"
+# A versioned URL, never `latest`: a lab's results must not change because
+# the upstream file did. The download's SHA-256 is recorded beside it.
+MODEL_VERSION = "1"
 _URL = ("https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
-        "pose_landmarker_{v}/float16/latest/pose_landmarker_{v}.task")
+        "pose_landmarker_{v}/float16/" + MODEL_VERSION + "/pose_landmarker_{v}.task")
+HASH_SUFFIX = ".sha256"  # pose_landmarker_full.task.sha256, in `sha256sum` format
 
 ProgressFn = Callable[[int, int], None]  # (bytes done, bytes total or 0)
 
@@ -112,6 +118,46 @@ def check_model_file(path: Path) -> Path:
     return path
 
 
+_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256 (hex), remembered per path, size and modification
+    time, so naming the model in every output costs one read per process."""
+    st = Path(path).stat()
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _hashes:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+        _hashes[key] = digest.hexdigest()
+    return _hashes[key]
+
+
+def hash_record_path(model: Path) -> Path:
+    return model.with_name(model.name + HASH_SUFFIX)
+
+
+def recorded_sha256(model: Path) -> str | None:
+    """The SHA-256 recorded when `model` was downloaded, or None."""
+    try:
+        text = hash_record_path(model).read_text(encoding="ascii").split()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text[0].lower() if text else None
+
+
+def check_recorded_hash(model: Path) -> Path:
+    """Refuses a downloaded model that changed since its download."""
+    recorded = recorded_sha256(model)
+    if recorded is not None and recorded != file_sha256(model):
+        raise ModelError(f"the pose model {model.name} changed since it was downloaded (its "
+                         f"SHA-256 differs from {hash_record_path(model).name}); "
+                         f"{damaged_model_advice(model)}.")
+    return model
+
+
 def find_model(explicit: Path | str | None = None, variant: str = DEFAULT_VARIANT) -> Path | None:
     """The model to use without downloading, or None if there is none."""
     if explicit:
@@ -123,7 +169,7 @@ def find_model(explicit: Path | str | None = None, variant: str = DEFAULT_VARIAN
     for folder in [*bundled_dirs(), cache_dir()]:
         candidate = folder / name
         if candidate.is_file():
-            return check_model_file(candidate)
+            return check_recorded_hash(check_model_file(candidate))
     return None
 
 
@@ -168,6 +214,8 @@ def download_model(variant: str = DEFAULT_VARIANT, *, progress: ProgressFn | Non
                 if progress:
                     progress(done, total)
         check_model_file(tmp)
+        # The hash first: a model in the cache always has its record.
+        write_hash_record(target, digest.hexdigest())
         os.replace(tmp, target)
     except ModelError:
         tmp.unlink(missing_ok=True)
@@ -183,3 +231,16 @@ def download_model(variant: str = DEFAULT_VARIANT, *, progress: ProgressFn | Non
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def write_hash_record(model: Path, sha256: str) -> None:
+    """Records `model`'s SHA-256 beside it (atomically), as `sha256sum` prints it."""
+    record = hash_record_path(model)
+    fd, tmp = tempfile.mkstemp(prefix=".hash-", dir=record.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(f"{sha256}  {model.name}\n")
+        os.replace(tmp, record)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
