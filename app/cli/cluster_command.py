@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from app.base.errors import PoseCloakError
+from app.cli.progress import print_converted
 
 
 def _print_outcome(outcome) -> None:
@@ -20,17 +21,11 @@ def _print_outcome(outcome) -> None:
         print(f"{job.source.name} -> {job.output} (already converted; skipped)")
         return
     result = outcome.result
-    extras = result.notes()
-    print(f"{job.source.name} -> {result.output} ({result.frames} frames, "
-          f"{result.fps:.1f} fps" + "".join(f", {e}" for e in extras) + ")")
-    for k in result.keypoints:
-        print(f"  keypoints -> {k}")
-    if job.report is not None:
-        print(f"  report -> {job.report.html}")
+    print_converted(job, result)
 
 
 def cmd_convert_on_cluster(args: argparse.Namespace) -> int:
-    from app.cli.main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, _inputs, _model_path
+    from app.cli.main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, _planned
     from app.engine.cluster.address import check_allowed, parse_cluster
     from app.engine.cluster.client import EXTRA_MISSING, connection_security, dask_available
     from app.engine.cluster.security import TlsFiles
@@ -47,18 +42,15 @@ def cmd_convert_on_cluster(args: argparse.Namespace) -> int:
         print(f"posecloak: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
-    from app.cli.arguments import plan_jobs, settings_from_args
     from app.cli.progress import ProgressBar
     from app.engine.cluster.batch import run_batch
     from app.engine.cluster.client import open_client
     from app.pose.model import file_sha256
 
-    inputs, problems = _inputs(args)
-    if not inputs:
+    planned = _planned(args)
+    if planned is None:
         return EXIT_FAILED
-    settings = settings_from_args(args)
-    jobs = plan_jobs(args, inputs, settings)
-    model = _model_path(args)
+    jobs, problems, model = planned
     bar = ProgressBar("batch", sys.stderr, enabled=not args.quiet)
 
     def progress(p) -> None:

@@ -44,20 +44,28 @@ def _inputs(args: argparse.Namespace) -> tuple[list[Path], list[str]]:
     return inputs, problems
 
 
+def _planned(args: argparse.Namespace):
+    """(jobs, input problems, model path) for `convert`, or None when no
+    input was usable (the problems are printed)."""
+    inputs, problems = _inputs(args)
+    if not inputs:
+        return None
+    jobs = plan_jobs(args, inputs, settings_from_args(args))
+    return jobs, problems, _model_path(args)
+
+
 def cmd_convert(args: argparse.Namespace) -> int:
-    from app.cli.progress import ProgressBar
+    from app.cli.progress import ProgressBar, print_converted
     from app.engine.messages import describe_error
     from app.engine.pipeline import convert
 
     if args.cluster:
         from app.cli.cluster_command import cmd_convert_on_cluster
         return cmd_convert_on_cluster(args)
-    inputs, problems = _inputs(args)
-    if not inputs:
+    planned = _planned(args)
+    if planned is None:
         return EXIT_FAILED
-    settings = settings_from_args(args)
-    jobs = plan_jobs(args, inputs, settings)
-    model = _model_path(args)
+    jobs, problems, model = planned
     failed: list[tuple[Path, str]] = []
     done = 0
     cancel = threading.Event()
@@ -78,13 +86,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
             continue
         bar.finish(result)
         done += 1
-        extras = result.notes()
-        print(f"{job.source.name} -> {result.output} ({result.frames} frames, "
-              f"{result.fps:.1f} fps" + "".join(f", {e}" for e in extras) + ")")
-        for k in result.keypoints:
-            print(f"  keypoints -> {k}")
-        if job.report is not None:
-            print(f"  report -> {job.report.html}")
+        print_converted(job, result)
     if len(jobs) > 1 or problems:
         total = len(jobs) + len(problems)
         print(f"Converted {done} of {total}; {total - done} failed.", file=sys.stderr)

@@ -56,3 +56,16 @@ class DownloadBar:
             if total and done >= total:
                 self.stream.write("\n")
             self.stream.flush()
+
+
+def print_converted(job, result) -> None:
+    """The lines for one converted file (stdout), as a local run and a
+    cluster run print them: output, frames, fps and notes, then the
+    keypoint files and the report."""
+    notes = "".join(f", {n}" for n in result.notes())
+    print(f"{job.source.name} -> {result.output} ({result.frames} frames, "
+          f"{result.fps:.1f} fps{notes})")
+    for k in result.keypoints:
+        print(f"  keypoints -> {k}")
+    if job.report is not None:
+        print(f"  report -> {job.report.html}")

@@ -23,35 +23,22 @@ from app.base.errors import OutputError, PoseCloakError
 from app.engine.cluster.manifest import Manifest, entry_key
 from app.engine.cluster.task import PROGRESS_TOPIC, TaskResult, run_job
 from app.engine.jobs import ConvertJob
-from app.engine.results import ConvertResult
+from app.engine.results import ConvertResult, Progress
 
 
 @dataclass(frozen=True)
-class BatchProgress:
+class BatchProgress(Progress):
     """The whole batch: files finished (converted, skipped or failed) and
-    frames converted over the cluster."""
+    frames converted over the cluster (fps and ETA as for one file)."""
 
-    files_done: int
-    files_total: int
-    frames_done: int
-    frames_total: int
-    elapsed_s: float
-
-    @property
-    def fps(self) -> float:
-        return self.frames_done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+    files_done: int = 0
+    files_total: int = 0
 
     @property
     def fraction(self) -> float:
         if self.frames_total <= 0:
             return self.files_done / self.files_total if self.files_total else 0.0
-        return min(1.0, self.frames_done / self.frames_total)
-
-    @property
-    def eta_s(self) -> float | None:
-        if self.frames_total <= 0 or self.fps <= 0:
-            return None
-        return max(0.0, (self.frames_total - self.frames_done) / self.fps)
+        return super().fraction
 
 
 @dataclass(frozen=True)
@@ -93,8 +80,10 @@ class _Tally:
 
     def snapshot(self) -> BatchProgress:
         with self._lock:
-            return BatchProgress(self._files, self.files_total, sum(self._frames.values()),
-                                 sum(self._totals.values()), time.monotonic() - self.started)
+            return BatchProgress(frames_done=sum(self._frames.values()),
+                                 frames_total=sum(self._totals.values()),
+                                 elapsed_s=time.monotonic() - self.started,
+                                 files_done=self._files, files_total=self.files_total)
 
 
 def _planned_frames(job: ConvertJob) -> int:
