@@ -7,20 +7,20 @@ preview, stills) gets the same gate. Per detection (app/pose/quality.py):
 - in-frame presence under GHOST_PRESENCE, or proportions no body has:
   dropped, no further cost;
 - in a video, a person the gate did not report in the previous frame (a new
-  track), one with doubtful presence, and every person every RECHECK_EVERY
-  frames: re-checked in IMAGE mode on a window around them; kept only when
-  IMAGE mode finds the same person there. IMAGE mode detects from scratch,
-  so it does not share VIDEO mode's latch onto clutter;
+  track), and one whose presence is doubtful, in every frame: re-checked in
+  IMAGE mode on a window around them, and kept only when IMAGE mode finds
+  the same person there. IMAGE mode detects from scratch, so it does not
+  share VIDEO mode's latch onto clutter; a person followed from the previous
+  frame whose presence stays sure costs nothing;
 - a still: IMAGE mode already, so only doubtful people are re-checked.
 
-Policy, by cost: a steady scene of sure people costs one re-check per person
-per RECHECK_EVERY frames; a ghost that VIDEO mode keeps offering is
-re-checked once per REJECT_MEMORY frames, and dropped between.
+Each decision depends only on this frame and on whom the gate reported in
+the previous one, never on counters or older history: two landmarker passes
+that agree on a frame (the chunked workers' hand-over, app/engine/
+chunked_pose.py) then decide alike from there on, so the gate adds no seam.
 
 The first frame of a shot (the first frame, a jump in the timestamps or
-`new_shot()`) and stills get the stronger search (app/pose/search.py), and
-so does a frame with nobody in it every SEARCH_EVERY frames, so people VIDEO
-mode has not picked up are still found.
+`new_shot()`) and stills get the stronger search (app/pose/search.py).
 """
 
 from __future__ import annotations
@@ -34,22 +34,16 @@ from app.pose.quality import Verdict, box_iou, recheck_window, verdict
 from app.pose.search import strong_search
 from app.pose.windows import ResizeFn, Tile, detect_in
 
-RECHECK_EVERY = 30  # frames (~1 s) between re-checks of a person already confirmed
-REJECT_MEMORY = 15  # frames a refused detection stays refused without a new re-check
-SEARCH_EVERY = 30  # frames with nobody found between two stronger searches
 SHOT_GAP_MS = 1000  # a timestamp jump this long (or backwards) starts a new shot
 FOLLOW_IOU = 0.3  # box overlap with a person of the previous frame: the same person
 
 
 @dataclass(frozen=True)
 class _Seen:
-    """A detection the gate decided on: its landmarks, its pixel box, whether
-    it is kept, and the frame of the IMAGE-mode re-check that decided."""
+    """A person the gate reported: their landmarks and pixel box."""
 
     landmarks: np.ndarray
     box: np.ndarray
-    ok: bool
-    checked: int
 
 
 class GatedPoseEstimator:
@@ -63,19 +57,16 @@ class GatedPoseEstimator:
         self.inner, self.model_path, self.options = inner, model_path, options
         self.video, self.resize = video, resize
         self._checker = None
-        self._frame = 0
         self._last_ms: int | None = None
         self._kept: list[_Seen] = []
-        self._refused: list[_Seen] = []
         self._shot_start = True
-        self._last_search = -SEARCH_EVERY
         self.rechecks = 0  # IMAGE-mode re-checks run (for benchmarks)
         self.searches = 0  # stronger searches run
 
     def new_shot(self) -> None:
         """Forget who was there (a scene cut): the next frame is searched and
         everyone in it re-checked."""
-        self._kept, self._refused, self._shot_start = [], [], True
+        self._kept, self._shot_start = [], True
 
     def _image_estimator(self):
         if self._checker is None:
@@ -92,17 +83,12 @@ class GatedPoseEstimator:
         self._last_ms = timestamp_ms
         found = self.inner.detect(rgb, timestamp_ms)
         searched = np.zeros(found.shape[0], bool)
-        if not self.video or self._shot_start or (
-                not self._kept and self._frame - self._last_search >= SEARCH_EVERY):
+        if not self.video or self._shot_start:
             found, searched = self._search(rgb, found)
-        decided = [self._judge(rgb, person, box, bool(from_search))
-                   for person, box, from_search in zip(found, pose_boxes(found, width, height),
-                                                        searched)]
-        self._kept = [d for d in decided if d is not None and d.ok]
-        self._refused = [d for d in decided if d is not None and not d.ok
-                         and self._frame - d.checked < REJECT_MEMORY]
+        self._kept = [_Seen(person, box) for person, box, from_search
+                      in zip(found, pose_boxes(found, width, height), searched)
+                      if self._holds(rgb, person, box, bool(from_search))]
         self._shot_start = False
-        self._frame += 1
         if not self._kept:
             return found[:0]
         return np.stack([k.landmarks for k in self._kept])
@@ -112,7 +98,6 @@ class GatedPoseEstimator:
         came from the search (IMAGE mode: they are their own re-check)."""
         height, width = rgb.shape[:2]
         self.searches += 1
-        self._last_search = self._frame
         extra = strong_search(self._image_estimator(), rgb, self.resize,
                               self.options.people_limit, None if self.video else found)
         if not self.video:
@@ -130,27 +115,20 @@ class GatedPoseEstimator:
         merged = np.stack(rows)[:self.options.people_limit]
         return merged, np.array(from_search[:merged.shape[0]], bool)
 
-    def _judge(self, rgb: np.ndarray, person: np.ndarray, box: np.ndarray,
-               from_search: bool) -> _Seen | None:
-        """The decision on one detection; None when refused on sight (no
-        re-check spent, nothing to remember)."""
+    def _holds(self, rgb: np.ndarray, person: np.ndarray, box: np.ndarray,
+               from_search: bool) -> bool:
+        """Whether the evidence holds for one detection."""
         height, width = rgb.shape[:2]
         v = verdict(person, width, height)
         if v is Verdict.REJECT:
-            return None
-        refused = next((r for r in self._refused if box_iou(box, r.box) >= FOLLOW_IOU), None)
-        if refused is not None:
-            return _Seen(person, box, False, refused.checked)  # not re-checked again yet
-        known = next((k for k in self._kept if box_iou(box, k.box) >= FOLLOW_IOU), None)
+            return False
+        if v is Verdict.DOUBT:
+            return self._agrees(rgb, person)
         if from_search or not self.video:
-            need = v is Verdict.DOUBT  # IMAGE mode found it: that is the re-check
-        else:
-            need = (known is None or v is Verdict.DOUBT
-                    or self._frame - known.checked >= RECHECK_EVERY)
-        if not need:
-            checked = known.checked if known is not None and not from_search else self._frame
-            return _Seen(person, box, True, checked)
-        return _Seen(person, box, self._agrees(rgb, person), self._frame)
+            return True  # IMAGE mode found it: that is the re-check
+        if any(box_iou(box, k.box) >= FOLLOW_IOU for k in self._kept):
+            return True  # followed from the previous frame, and still sure
+        return self._agrees(rgb, person)  # new to the video
 
     def _agrees(self, rgb: np.ndarray, person: np.ndarray) -> bool:
         """Whether IMAGE mode, on a window around the person, finds them."""
