@@ -87,8 +87,10 @@ def run_video(frames, counts, detection: DetectionSettings, gate: bool, fps: flo
     score = Score()
     with make_pose_estimator(MODEL, detection, resize=resize_rgb, gate=gate) as est:
         est.detect(frames[0], 0)  # load outside the timing
+        if gate:
+            est.new_shot()  # the first timed frame is a shot's first frame
         started = time.perf_counter()
-        base = 10_000  # a jump from the warm-up frame: the gate sees a new shot
+        base = 10_000
         for i, rgb in enumerate(frames):
             lm = est.detect(rgb, base + round(i * 1000 / fps))
             right = judge(i, lm) if judge else min(lm.shape[0], counts[i])

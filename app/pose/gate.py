@@ -19,7 +19,7 @@ the previous one, never on counters or older history: two landmarker passes
 that agree on a frame (the chunked workers' hand-over, app/engine/
 chunked_pose.py) then decide alike from there on, so the gate adds no seam.
 
-The first frame of a shot (the first frame, a jump in the timestamps or
+The first frame of a shot (the first frame, timestamps going back, or
 `new_shot()`) and stills get the stronger search (app/pose/search.py).
 """
 
@@ -34,7 +34,6 @@ from app.pose.quality import Verdict, box_iou, recheck_window, verdict
 from app.pose.search import strong_search
 from app.pose.windows import ResizeFn, Tile, detect_in
 
-SHOT_GAP_MS = 1000  # a timestamp jump this long (or backwards) starts a new shot
 FOLLOW_IOU = 0.3  # box overlap with a person of the previous frame: the same person
 
 
@@ -77,8 +76,11 @@ class GatedPoseEstimator:
     def detect(self, rgb: np.ndarray, timestamp_ms: int | None = None) -> np.ndarray:
         """Landmarks (people, 33, 5) of the people the evidence holds for."""
         height, width = rgb.shape[:2]
+        # Timestamps going back: another stretch of video. (A jump forward is
+        # not taken for a cut: live timestamps follow the wall clock, so a
+        # slow frame would start a search, which makes the next one slow too.)
         if self.video and timestamp_ms is not None and self._last_ms is not None and (
-                timestamp_ms < self._last_ms or timestamp_ms - self._last_ms >= SHOT_GAP_MS):
+                timestamp_ms < self._last_ms):
             self.new_shot()
         self._last_ms = timestamp_ms
         found = self.inner.detect(rgb, timestamp_ms)

@@ -39,9 +39,8 @@ def two_upper_bodies(media: Path, scale: float = 3.0) -> np.ndarray:
 
 
 def small_in_large(media: Path, name: str = "messi5.jpg", factor: int = 3) -> np.ndarray:
-    """One still's people shrunk to 1/factor of a canvas the original's size
-    times... i.e. the still pasted at its size into a canvas `factor` times
-    larger: the same people, small in the picture."""
+    """A still pasted at its own size in the middle of a canvas `factor`
+    times its width and height: the same people, small in the picture."""
     img = _read(media / name)
     h, w = img.shape[:2]
     canvas = _canvas(h * factor, w * factor)
