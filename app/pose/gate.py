@@ -7,7 +7,8 @@ preview, stills) gets the same gate. Per detection (app/pose/quality.py):
 - in-frame presence under GHOST_PRESENCE, or proportions no body has:
   dropped, no further cost;
 - in a video, a person the gate did not report in the previous frame (a new
-  track), and one whose presence is doubtful, in every frame: re-checked in
+  track), and one whose presence is doubtful (for a person followed from the
+  previous frame: under FOLLOWED_PRESENCE), in every frame: re-checked in
   IMAGE mode on a window around them, and kept only when IMAGE mode finds
   the same person there. IMAGE mode detects from scratch, so it does not
   share VIDEO mode's latch onto clutter; a person followed from the previous
@@ -30,7 +31,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.pose.merge import pose_boxes, same_person
-from app.pose.quality import Verdict, box_iou, recheck_window, verdict
+from app.pose.quality import (
+    FOLLOWED_PRESENCE,
+    Verdict,
+    box_iou,
+    frame_presence,
+    recheck_window,
+    verdict,
+)
 from app.pose.search import strong_search
 from app.pose.windows import ResizeFn, Tile, detect_in
 
@@ -124,12 +132,13 @@ class GatedPoseEstimator:
         v = verdict(person, width, height)
         if v is Verdict.REJECT:
             return False
+        followed = self.video and any(box_iou(box, k.box) >= FOLLOW_IOU for k in self._kept)
         if v is Verdict.DOUBT:
+            if followed and frame_presence(person) >= FOLLOWED_PRESENCE:
+                return True  # followed, and well above any ghost
             return self._agrees(rgb, person)
-        if from_search or not self.video:
-            return True  # IMAGE mode found it: that is the re-check
-        if any(box_iou(box, k.box) >= FOLLOW_IOU for k in self._kept):
-            return True  # followed from the previous frame, and still sure
+        if from_search or not self.video or followed:
+            return True  # IMAGE mode found it, or followed and still sure
         return self._agrees(rgb, person)  # new to the video
 
     def _agrees(self, rgb: np.ndarray, person: np.ndarray) -> bool:

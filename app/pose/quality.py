@@ -33,6 +33,10 @@ GHOST_PRESENCE = 0.3
 # At or above it a person the gate already knows needs no re-check (real
 # people measured 0.9 or more); between the two the gate asks IMAGE mode.
 SURE_PRESENCE = 0.9
+# A person followed from the previous frame keeps being reported without a
+# re-check down to this presence (ghosts stay under 0.4): fewer re-checks,
+# and no flicker where a small real person's re-check misses once.
+FOLLOWED_PRESENCE = 0.6
 PRESENT = 0.5  # a landmark counts as present from this presence on
 MIN_PRESENT_POINTS = 6  # fewer present landmarks in the picture: no person to show
 IN_FRAME_MARGIN = 0.02  # landmarks this far outside the picture still count as in it
