@@ -18,7 +18,9 @@ preview, stills) gets the same gate. Per detection (app/pose/quality.py):
 Each decision depends only on this frame and on whom the gate reported in
 the previous one, never on counters or older history: two landmarker passes
 that agree on a frame (the chunked workers' hand-over, app/engine/
-chunked_pose.py) then decide alike from there on, so the gate adds no seam.
+chunked_pose.py) should then decide alike; near-equal landmarks can still
+fall on either side of a threshold (tests/test_convert.py
+test_parallel_chunks_match_single_worker fails by 10 person-frames: open).
 
 The first frame of a shot (the first frame, timestamps going back, or
 `new_shot()`) and stills get the stronger search (app/pose/search.py).
