@@ -14,12 +14,9 @@ from app.base.settings import DetectionSettings, parse_tiles
 from app.media.images import resize_rgb
 from app.pose.estimator import PoseEstimator
 from app.pose.factory import make_pose_estimator
-from app.pose.tiles import (
-    TiledPoseEstimator,
-    auto_grid,
-    merge_duplicates,
-    plan_tiles,
-)
+from app.pose.gate import GatedPoseEstimator
+from app.pose.merge import merge_duplicates
+from app.pose.tiles import TiledPoseEstimator, auto_grid, plan_tiles
 from tests.helpers.measure import count_duplicates
 from tests.helpers.people_media import vtest_candidates, vtest_poses
 
@@ -48,10 +45,12 @@ def test_parse_tiles_and_the_estimator_it_makes(model_path):
             parse_tiles(bad)
     opts = DetectionSettings(max_people=2)
     with make_pose_estimator(model_path, opts, video=False) as est:
+        assert isinstance(est, GatedPoseEstimator) and isinstance(est.inner, PoseEstimator)
+    with make_pose_estimator(model_path, opts, video=False, gate=False) as est:
         assert isinstance(est, PoseEstimator)
     with make_pose_estimator(model_path, replace(opts, tiles="2x1"), video=False,
                              resize=resize_rgb) as est:
-        assert isinstance(est, TiledPoseEstimator) and est.grid == (2, 1)
+        assert isinstance(est.inner, TiledPoseEstimator) and est.inner.grid == (2, 1)
     with pytest.raises(ValueError, match="resize"):
         make_pose_estimator(model_path, replace(opts, tiles="2x1"), video=False)
     assert DetectionSettings().people_limit == 4  # CLI and app agree on the defaults

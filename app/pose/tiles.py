@@ -17,49 +17,18 @@ created it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from app.base.confidence import box_points, confident_mask
+from app.base.confidence import confident_mask
 from app.base.settings import DetectionSettings
-from app.base.types import PRESENCE, VISIBILITY, X, Y, Z
+from app.base.types import X, Y
 from app.pose.estimator import PoseEstimator
+from app.pose.merge import MERGE_MIN_CONFIDENCE, detection_scores, merge_duplicates
+from app.pose.windows import Tile, detect_in
 
-# A tile whose short side is below this is upscaled to it before detection:
-# the landmark model's input is 256x256, and giving MediaPipe a tile at least
-# that size means the person crop it cuts out is not upsampled from a few
-# dozen pixels by its own (nearest-ish) crop resampler.
-TILE_MIN_SIDE = 256
 TILE_OVERLAP = 0.3  # share of a tile's width/height it shares with its neighbour
 AUTO_MIN_SHORT_SIDE = 288  # below this, 'auto' uses no tiles (the full frame is enough)
 AUTO_MAX_TILES = 4  # per axis
-
-# Merging: a landmark counts when visibility and presence reach this.
-MERGE_MIN_CONFIDENCE = 0.5
-# OKS falloff as a share of person size (COCO's per-joint kappas are 0.025-0.1;
-# MediaPipe's copies of one person from different crops differ more).
-OKS_KAPPA = 0.1
-MIN_SHARED_POINTS = 4  # fewer shared confident landmarks: fall back to the boxes
-
-
-@dataclass(frozen=True)
-class Tile:
-    """A crop of the frame in pixels: [x0, x1) x [y0, y1)."""
-
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-
-    @property
-    def width(self) -> int:
-        return self.x1 - self.x0
-
-    @property
-    def height(self) -> int:
-        return self.y1 - self.y0
-
 
 def auto_grid(width: int, height: int) -> tuple[int, int]:
     """(cols, rows) for 'auto': two tiles across the short side and as many
@@ -104,120 +73,20 @@ def plan_tiles(width: int, height: int, cols: int, rows: int,
 
 
 # --------------------------------------------------------------------------
-# merging duplicates
-
-
-def _confident(landmarks: np.ndarray) -> np.ndarray:
-    return confident_mask(landmarks, MERGE_MIN_CONFIDENCE)
-
-
-def pose_boxes(landmarks: np.ndarray, width: int, height: int) -> np.ndarray:
-    """(people, 4) pixel boxes x0, y0, x1, y1 around each person's confident
-    landmarks (all landmarks where fewer than three are confident)."""
-    out = np.zeros((landmarks.shape[0], 4), np.float64)
-    scale = np.array([width, height], np.float64)
-    for p, person in enumerate(landmarks):
-        conf = _confident(person)
-        pts = box_points(person[:, :2], conf).astype(np.float64) * scale
-        out[p] = (*pts.min(axis=0), *pts.max(axis=0))
-    return out
-
-
-def _box_overlap(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over the smaller box: a person cut by a tile edge gives a
-    partial box inside the whole one, which plain IoU would not call a match."""
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    area_a = max(1.0, (a[2] - a[0]) * (a[3] - a[1]))
-    area_b = max(1.0, (b[2] - b[0]) * (b[3] - b[1]))
-    return float(iw * ih / min(area_a, area_b))
-
-
-def keypoint_similarity(a: np.ndarray, b: np.ndarray, width: int, height: int) -> tuple[float, int]:
-    """OKS-like similarity of two people (33, 5) over the landmarks confident
-    in both, and how many those were. 1 = same points; ~0 = unrelated."""
-    shared = _confident(a) & _confident(b)
-    n = int(shared.sum())
-    if n == 0:
-        return 0.0, 0
-    scale = np.array([width, height], np.float64)
-    pa = a[shared, :2].astype(np.float64) * scale
-    pb = b[shared, :2].astype(np.float64) * scale
-    box_a = pose_boxes(a[None], width, height)[0]
-    box_b = pose_boxes(b[None], width, height)[0]
-    size = max(1.0, max(box_a[2] - box_a[0], box_a[3] - box_a[1],
-                        box_b[2] - box_b[0], box_b[3] - box_b[1]))
-    d2 = ((pa - pb) ** 2).sum(axis=1)
-    return float(np.exp(-d2 / (2 * (OKS_KAPPA * size) ** 2)).mean()), n
-
-
-@dataclass(frozen=True)
-class DuplicateRule:
-    """When two detections are one person: for some (oks, box) in `agree`,
-    their keypoint similarity reaches oks while their boxes overlap at least
-    box (intersection over the smaller box). Looser keypoints need more box
-    overlap: a copy cut off by a tile edge, or a collapsed one (MediaPipe
-    sometimes squeezes a small person's landmarks onto their legs), lies
-    inside the whole one. With fewer than MIN_SHARED_POINTS confident
-    landmarks in common, box overlap `box_only` decides."""
-
-    agree: tuple[tuple[float, float], ...] = ((0.5, 0.0), (0.25, 0.8), (0.1, 0.9))
-    box_only: float = 0.7
-
-
-MERGE_RULE = DuplicateRule()
-
-
-def same_person(a: np.ndarray, b: np.ndarray, width: int, height: int,
-                rule: DuplicateRule = MERGE_RULE) -> bool:
-    """Whether two detections (33, 5) in full-frame coordinates are one person."""
-    oks, shared = keypoint_similarity(a, b, width, height)
-    boxes = pose_boxes(np.stack([a, b]), width, height)
-    overlap = _box_overlap(boxes[0], boxes[1])
-    if shared < MIN_SHARED_POINTS:
-        return overlap >= rule.box_only
-    return any(oks >= k and overlap >= b for k, b in rule.agree)
-
-
-def detection_scores(landmarks: np.ndarray) -> np.ndarray:
-    """(people,) quality for NMS: mean confidence over the whole body, so a
-    copy cut off by a tile edge (low presence beyond it) ranks below a whole one."""
-    if landmarks.shape[0] == 0:
-        return np.zeros(0)
-    conf = np.minimum(landmarks[..., VISIBILITY], landmarks[..., PRESENCE])
-    return conf.mean(axis=1).astype(np.float64)
-
-
-def merge_duplicates(landmarks: np.ndarray, width: int, height: int,
-                     scores: np.ndarray | None = None, limit: int | None = None) -> np.ndarray:
-    """Greedy NMS: keeps the best-scoring detection of each person, at most
-    `limit` people, in score order."""
-    if landmarks.shape[0] == 0:
-        return landmarks
-    scores = detection_scores(landmarks) if scores is None else scores
-    kept: list[int] = []
-    for i in np.argsort(-scores, kind="stable"):
-        if all(not same_person(landmarks[i], landmarks[k], width, height) for k in kept):
-            kept.append(int(i))
-            if limit is not None and len(kept) >= limit:
-                break
-    return landmarks[kept]
-
-
-# --------------------------------------------------------------------------
 # the estimator
 
 
-def _edge_penalty(tile_landmarks: np.ndarray, tile: Tile, width: int, height: int) -> np.ndarray:
-    """(people,) share of a tile detection's confident landmarks lying near a
-    tile edge that is not a frame edge: such a person is probably cut off,
-    and a neighbouring tile or the full frame has a better copy."""
-    if tile_landmarks.shape[0] == 0:
+def _edge_penalty(landmarks: np.ndarray, tile: Tile, width: int, height: int) -> np.ndarray:
+    """(people,) share of a tile detection's confident landmarks (in frame
+    coordinates) lying near a tile edge that is not a frame edge: such a
+    person is probably cut off, and a neighbouring tile or the full frame
+    has a better copy."""
+    if landmarks.shape[0] == 0:
         return np.zeros(0)
     margin = 0.03
-    x, y = tile_landmarks[..., X], tile_landmarks[..., Y]
+    # Position within the tile, 0..1.
+    x = (landmarks[..., X] * width - tile.x0) / tile.width
+    y = (landmarks[..., Y] * height - tile.y0) / tile.height
     near = np.zeros(x.shape, bool)
     if tile.x0 > 0:
         near |= x < margin
@@ -227,7 +96,7 @@ def _edge_penalty(tile_landmarks: np.ndarray, tile: Tile, width: int, height: in
         near |= y < margin
     if tile.y1 < height:
         near |= y > 1 - margin
-    conf = _confident(tile_landmarks)
+    conf = confident_mask(landmarks, MERGE_MIN_CONFIDENCE)
     return (near & conf).sum(axis=1) / np.maximum(1, conf.sum(axis=1))
 
 
@@ -283,20 +152,10 @@ class TiledPoseEstimator:
         found = [self._full.detect(rgb, timestamp_ms)]
         scores = [detection_scores(found[0])]
         for tile, est in zip(self._tiles or [], self._tile_estimators):
-            crop = rgb[tile.y0:tile.y1, tile.x0:tile.x1]
-            up = TILE_MIN_SIDE / min(tile.width, tile.height)
-            if up > 1.0:
-                crop = self.resize(crop, round(tile.width * up), round(tile.height * up))
-            lm = est.detect(np.ascontiguousarray(crop), timestamp_ms)
+            lm = detect_in(est, rgb, tile, self.resize, timestamp_ms)
             if lm.shape[0] == 0:
                 continue
             penalty = _edge_penalty(lm, tile, width, height)
-            lm = lm.copy()
-            # Normalised tile coordinates -> normalised frame coordinates
-            # (upscaling does not change them). z is scaled like x.
-            lm[..., X] = (tile.x0 + lm[..., X] * tile.width) / width
-            lm[..., Y] = (tile.y0 + lm[..., Y] * tile.height) / height
-            lm[..., Z] = lm[..., Z] * tile.width / width
             found.append(lm)
             scores.append(detection_scores(lm) * (1.0 - 0.5 * penalty))
         all_lm = np.concatenate(found)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.pose.tiles import DuplicateRule, same_person
+from app.pose.merge import DuplicateRule, same_person
 
 # For counting what merging left behind: looser, so near misses count too.
 COUNT_RULE = DuplicateRule(agree=((0.5, 0.0), (0.1, 0.5)), box_only=0.5)
