@@ -161,10 +161,13 @@ def test_chunked_passes_find_the_same_cuts_and_people(clip, one_pass, model_path
 @pytest.mark.parametrize("jobs", [1, 2])  # two: a seam inside a shot
 def test_the_pipeline_gives_no_id_across_a_cut(clip, model_path, tmp_path, jobs):
     seen: list[PoseFrame] = []
-    convert(ConvertJob(clip.path, tmp_path / "out.mp4", SkeletonSettings(jobs=jobs)),
-            model_path, on_frame=lambda pose, _canvas: seen.append(pose),
-            cancel=threading.Event())
+    result = convert(ConvertJob(clip.path, tmp_path / "out.mp4", SkeletonSettings(jobs=jobs)),
+                     model_path, on_frame=lambda pose, _canvas: seen.append(pose),
+                     cancel=threading.Event())
     assert len(seen) == clip.frame_count
+    # The summary says so (the CLI's line and the app's row show notes()).
+    assert result.scene_cuts == len(clip.cuts)
+    assert f"{len(clip.cuts)} scene cuts (person IDs restart at each)" in result.notes()
     shots = _shot_ids(seen, clip.cuts)
     _assert_disjoint(shots)
     assert sum(len(s) for s in shots) > 3

@@ -119,9 +119,11 @@ class _Tally:
     without_people: int = 0  # frames where nobody has a valid landmark
     last_time_s: float = 0.0
     last_pts: int | None = None
+    scene_cuts: int = 0
 
     def add(self, pose: PoseFrame, valid: np.ndarray) -> None:
         self.frames += 1
+        self.scene_cuts += pose.scene_cut
         self.last_time_s, self.last_pts = pose.time_s, pose.pts
         found = int(np.count_nonzero(valid.any(axis=1))) if valid.size else 0
         self.max_people = max(self.max_people, found)
@@ -236,6 +238,7 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                                       else tally.last_time_s + frame_step),
                          analysis=analyzed, video_start_s=start_s,
                          frames_without_people=tally.without_people,
+                         scene_cuts=tally.scene_cuts,
                          tiles_note=_tiles_note(settings, info.width, info.height))
 
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.base.text import count_of
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -48,6 +50,7 @@ class ConvertResult:
     frames_without_people: int = 0  # frames where no person has a valid landmark
     still: bool = False  # a picture, not a video
     tiles_note: str | None = None  # why tiles (auto) did nothing, if they did not
+    scene_cuts: int = 0  # cuts found in the video; no person ID crosses one
 
     @property
     def fps(self) -> float:
@@ -76,6 +79,9 @@ class ConvertResult:
     def notes(self) -> list[str]:
         """What a user should know about a successful conversion."""
         out = [note for note in (self.nobody_note, self.tiles_note) if note]
+        if self.scene_cuts:
+            # Said because a person seen in two shots gets two IDs.
+            out.append(f"{count_of(self.scene_cuts, 'scene cut')} (person IDs restart at each)")
         if self.corrupt_packets:
             out.append(f"{self.corrupt_packets} damaged packet(s) skipped")
         if self.ends_early:
