@@ -186,7 +186,10 @@ def test_recording_writes_the_skeleton_only(qtbot, window, person_frames, out_di
 
 def test_plots_redraw_on_a_timer(qtbot, window, person_frames):
     window.bottom_tabs.setCurrentWidget(window.plots)
-    window.live.start(still_source(person_frames))
+    # 10 s of pictures: the synthetic source is seekable, so the plots use its
+    # own time, and a loop back to its start (every 2 s with still_source)
+    # starts the curve afresh, which would leave fewer points than frames.
+    window.live.start(SyntheticSource([person_frames[10]] * 150, fps=15))
     wait_frames(qtbot, window, 3)
     frames0, redraws0 = window.live.frames_shown, window.plots.redraws
     started = time.monotonic()
