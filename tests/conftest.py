@@ -26,6 +26,16 @@ def model_path() -> Path:
 
 
 @pytest.fixture(scope="session")
+def gpu_starts(model_path) -> bool:
+    """Whether MediaPipe's GPU delegate starts here (on CI's machines it
+    does not, so the fallback is tested for real)."""
+    from app.base.settings import DetectionSettings
+    from app.pose.estimator import PoseEstimator
+    with PoseEstimator(model_path, DetectionSettings(device="gpu")) as estimator:
+        return estimator.device == "gpu"
+
+
+@pytest.fixture(scope="session")
 def media() -> Path:
     assert MEDIA.is_dir(), f"test media missing: {MEDIA}"
     return MEDIA

@@ -14,12 +14,6 @@ from tests.helpers.clips import frames_of, write_clip
 from tests.test_cli import run_cli
 
 
-@pytest.fixture(scope="module")
-def gpu_starts(model_path) -> bool:
-    with PoseEstimator(model_path, DetectionSettings(device="gpu")) as estimator:
-        return estimator.device == "gpu"
-
-
 def test_device_is_one_checked_setting_from_cli_and_app_json():
     parser = build_parser()
     assert settings_from_args(parser.parse_args(["convert", "x.mp4"])).detection.device == "cpu"
@@ -71,5 +65,6 @@ def test_convert_on_gpu_falls_back_once_and_writes_the_video(tmp_path, carphone,
     assert len(lines) == 1 and lines[0].startswith("posecloak: the GPU could not run")
     assert lines[0].endswith("using the CPU.")
     assert out.stat().st_size > 0
+    assert "ran on the CPU: the GPU could not start (" in result.stdout  # and in the summary
     from app.media.video import probe
     assert probe(out).frame_count == 40

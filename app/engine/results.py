@@ -51,6 +51,7 @@ class ConvertResult:
     still: bool = False  # a picture, not a video
     tiles_note: str | None = None  # why tiles (auto) did nothing, if they did not
     scene_cuts: int = 0  # cuts found in the video; no person ID crosses one
+    device_note: str | None = None  # the GPU was asked for and could not start: why
 
     @property
     def fps(self) -> float:
@@ -78,7 +79,7 @@ class ConvertResult:
 
     def notes(self) -> list[str]:
         """What a user should know about a successful conversion."""
-        out = [note for note in (self.nobody_note, self.tiles_note) if note]
+        out = [note for note in (self.device_note, self.nobody_note, self.tiles_note) if note]
         if self.scene_cuts:
             # Said because a person seen in two shots gets two IDs.
             out.append(f"{count_of(self.scene_cuts, 'scene cut')} (person IDs restart at each)")

@@ -74,25 +74,38 @@ def silence_native_logs() -> None:
 
 _fallback_lock = threading.Lock()
 _fallback_reported = False
+_fallback_reason: str | None = None  # why the GPU delegate could not start, once it did not
 
 
-def gpu_fallback_line(error: BaseException) -> str:
-    """The one line that says the GPU delegate could not start, and why."""
+def _reason_of(error: BaseException) -> str:
     reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     # MediaPipe's messages name graph nodes at length; the gist is at the end.
     if ": " in reason:
         reason = reason.rsplit(": ", 1)[-1]
-    return f"posecloak: the GPU could not run the pose model ({reason.rstrip('.')}); using the CPU."
+    return reason.rstrip(".")
+
+
+def gpu_fallback_line(error: BaseException) -> str:
+    """The one line that says the GPU delegate could not start, and why."""
+    return f"posecloak: the GPU could not run the pose model ({_reason_of(error)}); using the CPU."
+
+
+def gpu_fallback_reason() -> str | None:
+    """Why this process's landmarkers run on the CPU although the GPU was
+    asked for, or None when no GPU start has failed. Process wide, as the
+    machine's GPU is: front ends show it beside a result (any thread)."""
+    with _fallback_lock:
+        return _fallback_reason
 
 
 def _report_gpu_fallback(error: BaseException) -> None:
     """Says once per process that the GPU delegate fell back to the CPU
     (every worker's landmarker tries, so without the flag it would repeat)."""
-    global _fallback_reported
+    global _fallback_reported, _fallback_reason
     with _fallback_lock:
         if _fallback_reported:
             return
-        _fallback_reported = True
+        _fallback_reported, _fallback_reason = True, _reason_of(error)
     import sys
     print(gpu_fallback_line(error), file=sys.stderr, flush=True)
 
