@@ -4,7 +4,9 @@
                                       [--device cpu|gpu]
 
 In one run, each in a fresh subprocess: one MediaPipe instance's inference
-fps on the video's decoded frames (detect calls only), then `convert` with
+fps on the video's decoded frames (detect calls only), as many instances
+at once as there are cores (each on its share of the frames, nothing else
+running: the ceiling for that many pose workers), then `convert` with
 the default settings (four people at most, one worker per core) on a
 background video and on a colour, wall time of the whole conversion. It
 prints the ratios to the inference fps and, per conversion, the CPU spent
@@ -104,6 +106,35 @@ def child_infer(path: Path, model: Path, device: str) -> dict:
             "device": estimator.device}
 
 
+def child_infer_parallel(path: Path, model: Path, device: str, workers: int) -> dict:
+    """`workers` landmarkers at once, each on its share of the decoded
+    frames, nothing else running: the most a conversion with that many pose
+    workers could reach on this machine."""
+    from app.base.settings import DetectionSettings
+    from app.media.video import VideoReader
+    from app.pose.estimator import PoseEstimator
+    frames = [(f.image, round(f.time_s * 1000)) for f in VideoReader(path).frames()]
+    estimators = [PoseEstimator(model, DetectionSettings(device=device)) for _ in range(workers)]
+    parts = [frames[i * len(frames) // workers:(i + 1) * len(frames) // workers]
+             for i in range(workers)]
+
+    def run(estimator, part) -> None:
+        for image, ms in part:
+            estimator.detect(image, ms)
+
+    threads = [threading.Thread(target=run, args=pair) for pair in zip(estimators, parts)]
+    t0, c0 = time.perf_counter(), time.process_time()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    for estimator in estimators:
+        estimator.close()
+    return {"frames": len(frames), "fps": len(frames) / wall, "cores": cpu / wall,
+            "core_ms": cpu * 1000 / len(frames)}
+
+
 def child_convert(path: Path, model: Path, background: str, breakdown: bool,
                   device: str) -> dict:
     from app.base.settings import BackgroundSpec, DetectionSettings, SkeletonSettings
@@ -149,9 +180,13 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         kind, path = args.child[0], Path(args.child[1])
-        result = (child_infer(path, args.model, args.device) if kind == "infer" else
-                  child_convert(path, args.model, args.child[2], args.child[3] == "1",
-                                args.device))
+        if kind == "infer":
+            result = child_infer(path, args.model, args.device)
+        elif kind == "parallel":
+            result = child_infer_parallel(path, args.model, args.device, int(args.child[2]))
+        else:
+            result = child_convert(path, args.model, args.child[2], args.child[3] == "1",
+                                   args.device)
         print(json.dumps(result))
         return 0
 
@@ -163,6 +198,12 @@ def main() -> int:
     print(f"one landmarker on the {infer['device'].upper()}: {infer['fps']:.1f} fps "
           f"({infer['frames']} frames), "
           f"{infer['core_ms']:.1f} core-ms per frame")
+    workers = os.cpu_count() or 1
+    ceiling = _in_subprocess(args.device, "parallel", str(video), str(workers))
+    print(f"{workers} landmarkers at once, nothing else: {ceiling['fps']:.1f} fps = "
+          f"{ceiling['fps'] / infer['fps']:.2f}x one landmarker ({ceiling['cores']:.2f} cores "
+          f"busy, {ceiling['core_ms']:.1f} core-ms per frame): the most {workers} pose "
+          "workers could reach")
     for label, background in ((f"background video {bg_video.name}", str(bg_video)),
                               ("colour background", "colour")):
         plain = _in_subprocess(args.device, "convert", str(video), background, "0")
