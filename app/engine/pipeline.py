@@ -250,7 +250,8 @@ def _tiles_note(settings, width: int, height: int) -> str | None:
 
 
 def _device_note(settings) -> str | None:
-    """"ran on the CPU (the GPU ...)" when the GPU was asked for and did not start."""
+    """"ran on the CPU: the GPU could not start (why)" when the GPU was asked
+    for and no landmarker of this process could start on it."""
     from app.pose.estimator import gpu_fallback_reason
     reason = gpu_fallback_reason() if settings.detection.device == "gpu" else None
     return f"ran on the CPU: the GPU could not start ({reason})" if reason else None
