@@ -251,7 +251,7 @@ def _tiles_note(settings, width: int, height: int) -> str | None:
 
 def _device_note(settings) -> str | None:
     """"ran on the CPU: the GPU could not start (why)" when the GPU was asked
-    for and no landmarker of this process could start on it."""
+    for and a landmarker of this process could not start on it."""
     from app.pose.estimator import gpu_fallback_reason
     reason = gpu_fallback_reason() if settings.detection.device == "gpu" else None
     return f"ran on the CPU: the GPU could not start ({reason})" if reason else None
