@@ -42,6 +42,7 @@ from app.engine.estimators import open_estimator
 from app.engine.jobs import ConvertJob, resolve_jobs, validate_job
 from app.engine.keypoints import open_keypoint_writer
 from app.engine.results import ConvertResult, Progress, ProgressFn
+from app.engine.serial_stage import SerialStage
 from app.people.processor import PeopleProcessor
 from app.pose.model import file_sha256
 
@@ -163,7 +164,7 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
     workers = ChunkedPose(job.source, info, pts, chunks, used_jobs,
                           lambda: open_estimator(model_path, settings.detection), stop)
     with ExitStack() as stack:
-        encoder = None
+        encoder = encoding = None
         if job.video:
             tmp = stack.enter_context(atomic_output(job.output, overwrite=job.overwrite))
             background = open_background(settings.background, out_w, out_h)
@@ -179,6 +180,12 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
             encoder = VideoEncoder(tmp, out_w, out_h, time_base=info.time_base, fps=info.fps,
                                    audio_source=audio,
                                    fmt=fmt)
+            # The encoder on a thread of its own, fed in display order: it
+            # encodes one picture while this thread draws the next. Once the
+            # pose workers are done, what is left of the video is drawn and
+            # encoded with nothing else running; in series that ran on one
+            # core with the other idle.
+            encoding = SerialStage("posecloak-encode", depth=4)
 
         def emit(pose: PoseFrame) -> None:
             valid = visible_mask(pose, settings.style)  # drawn = exported as valid
@@ -189,7 +196,7 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                 else:
                     # A background video starts with the output's first frame.
                     canvas = renderer.render(background.frame_at(pose.time_s - start_s), pose, valid)
-                encoder.write(canvas, pose.pts)
+                encoding.submit(lambda canvas=canvas, pts=pose.pts: encoder.write(canvas, pts))
             for w in writers:
                 w.write(pose, valid)
             if analysis is not None:
@@ -219,10 +226,12 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
             ends_at = (source_end[1] if source_end is not None and tally.last_pts == source_end[0]
                        else None)
             if encoder is not None:
+                encoding.close()
                 encoder.close(ends_at)
             analyzed = _finish_analysis(writers, analysis, report_tmp)
         except BaseException:
             if encoder is not None:
+                encoding.close(raise_error=False)
                 encoder.abort()
             raise
         finally:
