@@ -180,6 +180,13 @@ class PoseEstimator:
                 self.device = "gpu"
             except Exception as exc:  # noqa: BLE001 - no GPU, no GL, emulated GL...
                 gpu_failure = _reason_of(exc)
+            if gpu_failure is not None:
+                # A landmarker that failed to start leaves MediaPipe's call
+                # dispatcher in a reference cycle, and its thread runs until
+                # the garbage collector frees it: collected now, it ends now
+                # (a thread per failed start, else; ~25 ms, on this path only).
+                import gc
+                gc.collect()
         try:
             if self._landmarker is None:
                 self._landmarker = landmarker_on(BaseOptions.Delegate.CPU)
