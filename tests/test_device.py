@@ -11,6 +11,7 @@ from app.base.studio_settings import StudioSettings, from_dict, to_dict
 from app.cli.arguments import build_parser, settings_from_args
 from app.pose.estimator import PoseEstimator, gpu_fallback_line
 from tests.helpers.clips import frames_of, write_clip
+from tests.helpers.gpu import PretendGpu
 from tests.test_cli import run_cli
 
 
@@ -68,3 +69,69 @@ def test_convert_on_gpu_falls_back_once_and_writes_the_video(tmp_path, carphone,
     assert "ran on the CPU: the GPU could not start (" in result.stdout  # and in the summary
     from app.media.video import probe
     assert probe(out).frame_count == 40
+
+
+# -- the note rests on this conversion's own landmarkers ------------------------
+
+
+def test_a_conversions_note_says_what_its_own_landmarkers_ran_on(tmp_path, carphone, model_path,
+                                                                 monkeypatch):
+    """Not what some landmarker of the process once did: after a GPU start
+    failed for a passing reason, a conversion whose GPU starts, and one asked
+    to run on the CPU, carry no note; one whose GPU fails names its own
+    reason; one whose gate re-check landmarker alone fell back ran partly
+    on the CPU (a process-wide record of the first failure gets all wrong)."""
+    from app.base.settings import SkeletonSettings
+    from app.engine.jobs import ConvertJob
+    from app.engine.pipeline import convert
+    from app.media.images import encode_image
+    frames = frames_of(carphone, 8)
+    clip = write_clip(tmp_path / "clip.mp4", frames)
+    still = tmp_path / "still.png"
+    still.write_bytes(encode_image(frames[0], ".png"))
+    outputs = iter(range(100))
+
+    def note(source, device: str) -> str | None:
+        out = tmp_path / f"out{next(outputs)}{'.png' if source == still else '.mp4'}"
+        settings = SkeletonSettings(jobs=1, detection=DetectionSettings(device=device))
+        return convert(ConvertJob(source, out, settings), model_path).device_note
+
+    gpu = PretendGpu(monkeypatch)
+    gpu.fails = {"VIDEO": "a passing reason", "IMAGE": "a passing reason"}
+    for source in (clip, still):
+        assert note(source, "gpu") == "ran on the CPU: the GPU could not start (a passing reason)"
+    gpu.fails = {}
+    for source in (clip, still):
+        assert note(source, "gpu") is None  # its GPU started
+        assert note(source, "cpu") is None
+    gpu.fails = {"IMAGE": "no context for stills"}  # the gate's re-check landmarker
+    assert note(clip, "gpu") == "ran partly on the CPU: the GPU could not start (no context for stills)"
+
+
+def test_a_shot_estimator_adds_up_the_landmarkers_of_every_shot():
+    """A landmarker per shot; the first shot's counts after it was closed at
+    the cut (its wrapper lets go of its landmarkers then), and after close."""
+    from app.engine.shot_estimator import ShotEstimator
+    from app.pose.devices import NOWHERE, RanOn
+
+    class Landmarker:
+        def __init__(self, ran_on: RanOn) -> None:
+            self.ran_on = ran_on
+
+        def detect(self, image, timestamp_ms):
+            return np.zeros((0, 33, 5), np.float32)
+
+        def close(self) -> None:
+            self.ran_on = NOWHERE
+
+    made = iter([RanOn(gpu=1), RanOn(cpu=1, fallbacks=("out of memory",))])
+    shots = ShotEstimator(lambda: Landmarker(next(made)))
+    image = np.zeros((8, 8, 3), np.uint8)
+    assert shots.ran_on == shots.running_on == NOWHERE
+    shots.detect(image, 0)
+    shots.restart()  # a cut
+    shots.detect(image, 40)
+    assert shots.running_on == RanOn(cpu=1, fallbacks=("out of memory",))
+    assert shots.ran_on.cpu_note("ran") == "ran partly on the CPU: the GPU could not start (out of memory)"
+    shots.close()
+    assert shots.ran_on == RanOn(gpu=1, cpu=1, fallbacks=("out of memory",))

@@ -40,6 +40,7 @@ class Listener:
     def source_lost(self, message): self._add("source_lost", message)
     def source_back(self): self._add("source_back")
     def fall_detected(self, alert): self._add("fall_detected", alert)
+    def device_noted(self, note): self._add("device_noted", note)
     def recording_started(self, path): self._add("recording_started", path)
     def recording_stopped(self, path): self._add("recording_stopped", path)
     def recording_failed(self, message): self._add("recording_failed", message)

@@ -12,6 +12,7 @@ import pytest
 from app.engine.chunked_pose import AGREEMENT_FRAMES, ChunkedPose, plan_chunks
 from app.media.video import probe, scan_pts
 from app.people.seams import match_people, same_people
+from app.pose.devices import NOWHERE
 from tests.helpers.clips import write_clip
 from tests.helpers.seams import (
     chunks_at,
@@ -73,6 +74,8 @@ class _LateStarterBlind:
     """Finds one person in every frame from frame 5 on, but only if its pass
     saw frame 5 itself (as MediaPipe misses a distant person it did not
     acquire): every later pass is blind, so it can never agree."""
+
+    ran_on = NOWHERE  # no landmarker behind it
 
     def __init__(self) -> None:
         self.tracking = False

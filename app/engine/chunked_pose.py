@@ -54,6 +54,7 @@ from app.engine.chunk_plan import (  # noqa: F401 - the chunk plan's names, used
 from app.engine.prefetch import Failed, prefetch
 from app.engine.shot_estimator import EstimatorFactory, ShotEstimator
 from app.people.seams import same_people
+from app.pose.devices import RanOn, ran_on_all
 
 AGREEMENT_FRAMES = 3
 
@@ -66,12 +67,14 @@ class ChunkedPose:
                  jobs: int, make_estimator: EstimatorFactory, stop: threading.Event, *,
                  agreement_frames: int = AGREEMENT_FRAMES) -> None:
         self.source, self.info, self.pts, self.chunks = source, info, pts, chunks
-        self.make_estimator, self.stop = make_estimator, stop
+        self.stop = stop
         # 0 hands over at the chunk's end whatever the next pass found (the
         # plain warm-up; bench/seams.py compares it with the seam search).
         self.agreement_frames = agreement_frames
         self.detections = [0] * jobs  # frames each worker ran the model on
-        self.landmarkers = [0] * jobs  # landmarkers each worker made (passes + cuts)
+        # Worker w's landmarker of the moment (made on its thread, fresh per
+        # pass and cut); kept here so what they ran on can be read after join.
+        self.shots = [ShotEstimator(make_estimator) for _ in range(jobs)]
         self.handovers = Handovers(chunks, jobs, stop)
         self.passes = self.handovers.passes
         self._ends = [c.end for c in chunks]
@@ -87,6 +90,16 @@ class ChunkedPose:
         for t in self.threads:
             t.join()
 
+    @property
+    def landmarkers(self) -> list[int]:
+        """Landmarkers each worker made (passes + cuts)."""
+        return [shots.landmarkers for shots in self.shots]
+
+    @property
+    def ran_on(self) -> RanOn:
+        """What every worker's landmarkers ran on. Thread: after `join`."""
+        return ran_on_all(self.shots)
+
     def _owner(self, chunk_number: int) -> int:
         return chunk_number % self._jobs
 
@@ -97,7 +110,7 @@ class ChunkedPose:
 
     def _run(self, worker: int) -> None:
         mine = [c for c in self.chunks if self._owner(c.number) == worker]
-        shots = ShotEstimator(self.make_estimator)
+        shots = self.shots[worker]
         done: set[int] = set()
         try:
             for chunk in mine:
@@ -116,7 +129,6 @@ class ChunkedPose:
                 self.passes[chunk.number].queue.put(Failed(exc))
                 self.passes[chunk.number].end()
         finally:
-            self.landmarkers[worker] = shots.landmarkers
             shots.close()
 
     def _frames(self, chunk: Chunk, reader) -> Iterator[Frame]:

@@ -104,6 +104,14 @@ class LiveProcessor:
         detection settings."""
         return self._shots.landmarkers
 
+    @property
+    def device_note(self) -> str | None:
+        """"Pose on the CPU: the GPU could not start (why)" while the
+        landmarker in use was asked for the GPU and started on the CPU, else
+        None (a change of settings or a cut makes a new one, so it can
+        change)."""
+        return self._shots.running_on.cpu_note("Pose")
+
     def reset_tracking(self) -> None:
         """Forgets motion history (after a seek or a jump in the source).
         The landmarker stays: if the picture jumped, the cut test on the

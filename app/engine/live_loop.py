@@ -13,10 +13,11 @@ not taken yet, and only an empty mailbox calls `listener.frame_ready()`, so
 a slow GUI never builds a queue (latest frame wins). Settings and record
 commands arrive from any thread as immutable values and are taken between
 frames; stopping is cooperative (an Event, and the source's interruptible
-read). The source and the landmarker are created and closed on the loop's
-thread, the background and a recording on the drawing thread, which `run`
-joins before it returns. `app/gui/capture_worker.py` adapts it to Qt
-signals.
+read). When the landmarker runs on the CPU although the settings ask for
+the GPU, the listener is told (`device_noted`). The source and the
+landmarker are created and closed on the loop's thread, the background and
+a recording on the drawing thread, which `run` joins before it returns.
+`app/gui/capture_worker.py` adapts it to Qt signals.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class LiveListener(Protocol):
     def source_lost(self, message: str) -> None: ...
     def source_back(self) -> None: ...
     def fall_detected(self, alert: FallAlert) -> None: ...
+    def device_noted(self, note: str) -> None: ...  # `LiveProcessor.device_note` changed ("": none)
     def recording_started(self, path: str) -> None: ...
     def recording_stopped(self, path: str) -> None: ...
     def recording_failed(self, message: str) -> None: ...
@@ -162,6 +164,7 @@ class LiveLoop:
         capture, inference = RateMeter(), RateMeter()
         processed = 0
         lost = False
+        noted = ""  # the device note the listener has
         last: Estimate | None = None
         last_time = None
         falls = LiveFallMonitor()
@@ -190,6 +193,13 @@ class LiveLoop:
                 processor.reset_tracking()  # looped or seeked: motion history is stale
             last_time = frame.time_s
             last = processor.estimate(frame)
+            # An estimate makes the landmarker (the first, and again after a
+            # cut or new settings), so its device is looked at after each;
+            # the listener hears only changes.
+            note = processor.device_note or ""
+            if note != noted:
+                noted = note
+                self.listener.device_noted(note)
             processed += 1
             capture.add(getattr(self.source, "frames_seen", processed))
             inference.add(processed)

@@ -249,21 +249,13 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                          frames_without_people=tally.without_people,
                          scene_cuts=tally.scene_cuts,
                          tiles_note=_tiles_note(settings, info.width, info.height),
-                         device_note=_device_note(settings))
+                         ran_on=workers.ran_on)
 
 
 def _tiles_note(settings, width: int, height: int) -> str | None:
     """Why 'auto' tiles did nothing on this picture size, when they were asked for."""
     from app.pose.tiles import auto_tiles_note
     return auto_tiles_note(width, height) if settings.detection.tiles == "auto" else None
-
-
-def _device_note(settings) -> str | None:
-    """"ran on the CPU: the GPU could not start (why)" when the GPU was asked
-    for and a landmarker of this process could not start on it."""
-    from app.pose.estimator import gpu_fallback_reason
-    reason = gpu_fallback_reason() if settings.detection.device == "gpu" else None
-    return f"ran on the CPU: the GPU could not start ({reason})" if reason else None
 
 
 def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -> ConvertResult:
@@ -275,6 +267,7 @@ def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -
     h, w = image.shape[:2]
     with open_estimator(model_path, settings.detection, video=False) as estimator:
         landmarks = estimator.detect(image)
+        ran_on = estimator.ran_on  # while open: closing lets go of the landmarkers
     if cancel.is_set():
         raise Cancelled()
     processor = PeopleProcessor(settings.people, min_confidence=settings.min_confidence)
@@ -302,6 +295,6 @@ def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -
                          duration_s=0.0, elapsed_s=time.monotonic() - started,
                          max_people=found, corrupt_packets=0, audio=False, jobs=1,
                          analysis=analyzed, frames_without_people=int(found == 0), still=True,
-                         tiles_note=_tiles_note(settings, w, h), device_note=_device_note(settings))
+                         tiles_note=_tiles_note(settings, w, h), ran_on=ran_on)
 
 

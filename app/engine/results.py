@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.base.text import count_of
+from app.pose.devices import NOWHERE, RanOn
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class ConvertResult:
     still: bool = False  # a picture, not a video
     tiles_note: str | None = None  # why tiles (auto) did nothing, if they did not
     scene_cuts: int = 0  # cuts found in the video; no person ID crosses one
-    device_note: str | None = None  # the GPU was asked for and could not start: why
+    ran_on: RanOn = NOWHERE  # what this conversion's landmarkers ran on
 
     @property
     def fps(self) -> float:
@@ -66,6 +67,12 @@ class ConvertResult:
         length = self.video_end_s - self.video_start_s
         step = length / self.frames
         return length < self.duration_s - max(0.5, 2 * step)
+
+    @property
+    def device_note(self) -> str | None:
+        """"ran on the CPU: the GPU could not start (why)" when the GPU was
+        asked for and this conversion's landmarkers started on the CPU."""
+        return self.ran_on.cpu_note("ran")
 
     @property
     def nobody_note(self) -> str | None:

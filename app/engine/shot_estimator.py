@@ -16,20 +16,26 @@ from collections.abc import Callable
 import numpy as np
 
 from app.people.scene_cuts import CutDetector, CutRule
+from app.pose.devices import NOWHERE, RanOn
 
-EstimatorFactory = Callable[[], object]  # -> an object with detect(rgb, ms) and close()
+# -> an object with detect(rgb, ms), close() and ran_on (app/pose/devices.py)
+EstimatorFactory = Callable[[], object]
 
 
 class ShotEstimator:
     """`new_shot(image)` says whether a frame starts a shot (and then drops
     the landmarker, so the next `detect` uses a fresh one). The landmarker
-    is made lazily by `make_estimator`. Thread: one, like the landmarker."""
+    is made lazily by `make_estimator`, on the thread that calls `detect`.
+    Thread: one at a time, like the landmarker (ChunkedPose makes this
+    object on its own thread, a worker uses it, and `ran_on` is read after
+    the worker has ended)."""
 
     def __init__(self, make_estimator: EstimatorFactory, rule: CutRule = CutRule()) -> None:
         self._make = make_estimator
         self._cuts = CutDetector(rule)
         self._estimator = None
         self.landmarkers = 0  # made so far (bench/ids.py prints the cost)
+        self._closed = NOWHERE  # what the landmarkers of earlier shots ran on
 
     def new_shot(self, image: np.ndarray) -> bool:
         cut = self._cuts.push(image)
@@ -49,9 +55,23 @@ class ShotEstimator:
             self.landmarkers += 1
         return self._estimator.detect(image, timestamp_ms)
 
+    @property
+    def running_on(self) -> RanOn:
+        """What the landmarker in use now runs on (NOWHERE before the first
+        frame of a shot): the live preview shows it."""
+        return self._estimator.ran_on if self._estimator is not None else NOWHERE
+
+    @property
+    def ran_on(self) -> RanOn:
+        """What every landmarker it made ran on, closed ones too: a
+        conversion's note rests on it. Also readable after `close`."""
+        return self._closed + self.running_on
+
     def _close(self) -> None:
         estimator, self._estimator = self._estimator, None
         if estimator is not None:
+            # Taken before closing: a closed estimator lets go of its landmarkers.
+            self._closed += estimator.ran_on
             estimator.close()
 
     def close(self) -> None:

@@ -23,6 +23,7 @@ class CaptureWorker(QObject):
     fall_detected = Signal(object)  # FallAlert (never dropped, unlike frames)
     frame_ready = Signal()  # the newest LiveFrame waits in take_latest()
     source_lost = Signal(str)
+    device_noted = Signal(str)  # "Pose on the CPU: the GPU could not start (why)", or "" again
     source_back = Signal()
     recording_started = Signal(str)
     recording_stopped = Signal(str)  # the finished file
@@ -80,6 +81,9 @@ class _SignalListener:
 
     def source_back(self) -> None:
         self._w.source_back.emit()
+
+    def device_noted(self, note: str) -> None:
+        self._w.device_noted.emit(note)
 
     def fall_detected(self, alert: FallAlert) -> None:
         self._w.fall_detected.emit(alert)

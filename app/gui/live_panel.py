@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.base.text import count_of
@@ -36,6 +36,7 @@ class LivePanel(QWidget):
     status_changed = Signal(str, str, str, str, str)  # source, size, capture, inference, people
     person_excluded = Signal(int)
     message = Signal(str)  # a short status-bar message
+    device_noted = Signal(str)  # where the pose model runs, when not where asked ("": no note)
     error = Signal(str, str)  # title, text: worth a dialog
     running_changed = Signal(bool)
 
@@ -130,6 +131,7 @@ class LivePanel(QWidget):
         worker.frame_ready.connect(self._on_frame_ready)
         worker.source_lost.connect(self._on_source_lost)
         worker.source_back.connect(self._on_source_back)
+        worker.device_noted.connect(self._on_device_noted)
         worker.recording_started.connect(self._on_recording_started)
         worker.recording_stopped.connect(self._on_recording_stopped)
         worker.recording_failed.connect(self._on_recording_failed)
@@ -156,6 +158,7 @@ class LivePanel(QWidget):
             self.preview.skeleton.set_overlay("")
             self.preview.raw.set_image(None)
             self.status_changed.emit("No live source", "", "", "", "")
+            self.device_noted.emit("")  # the session's landmarker is gone
         self.running_changed.emit(running)
         if not running:
             self._start_pending()
@@ -189,6 +192,12 @@ class LivePanel(QWidget):
     def _on_source_back(self) -> None:
         self.preview.skeleton.set_overlay("")
         self.message.emit("The live source is back.")
+
+    @Slot(str)
+    def _on_device_noted(self, note: str) -> None:
+        """Thread: GUI (a queued slot of this widget: the worker's signal is
+        emitted on the capture thread, and the note, a str, crosses as is)."""
+        self.device_noted.emit(note)
 
     def _on_fall(self, alert) -> None:
         self.fall_banner.show_alert(alert)

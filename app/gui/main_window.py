@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.export_panel.retry_download_requested.connect(self.model.retry_download)
         self.live.frame_shown.connect(self._on_live_frame)
         self.live.status_changed.connect(self.status.show_live)
+        self.live.device_noted.connect(self.status.show_device)
         self.live.person_excluded.connect(self.exclude_person)
         self.live.message.connect(self.status.tell)
         self.live.error.connect(self.show_error)

@@ -3,6 +3,10 @@
 MediaPipe is imported lazily (it is heavy and pulls in matplotlib). A
 `PoseEstimator` belongs to the thread that created it; create and close it
 in the worker that uses it.
+
+`device` says where its landmarker runs ("gpu" only when the GPU was asked
+for and MediaPipe's GPU delegate started); `ran_on` is the same as a tally
+that wrappers add up (app/pose/devices.py).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 from app.base.errors import ModelError
 from app.base.landmarks import NUM_LANDMARKS
 from app.base.settings import DetectionSettings
+from app.pose.devices import RanOn
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -73,8 +78,7 @@ def silence_native_logs() -> None:
 
 
 _fallback_lock = threading.Lock()
-_fallback_reported = False
-_fallback_reason: str | None = None  # why the GPU delegate could not start, once it did not
+_fallback_said = False  # the stderr line below, once per process
 
 
 def _reason_of(error: BaseException) -> str:
@@ -87,27 +91,25 @@ def _reason_of(error: BaseException) -> str:
 
 def gpu_fallback_line(error: BaseException) -> str:
     """The one line that says the GPU delegate could not start, and why."""
-    return f"posecloak: the GPU could not run the pose model ({_reason_of(error)}); using the CPU."
+    return _fallback_line(_reason_of(error))
 
 
-def gpu_fallback_reason() -> str | None:
-    """Why this process's landmarkers run on the CPU although the GPU was
-    asked for, or None when no GPU start has failed. Process wide, as the
-    machine's GPU is: front ends show it beside a result (any thread)."""
+def _fallback_line(reason: str) -> str:
+    return f"posecloak: the GPU could not run the pose model ({reason}); using the CPU."
+
+
+def _say_gpu_fallback(reason: str) -> None:
+    """Prints `gpu_fallback_line` once per process (every worker's landmarker
+    tries the GPU, so without the flag it would repeat). Only the terminal
+    line is process wide: what a conversion or the preview shows comes from
+    its own landmarkers (`PoseEstimator.fallback_reason`, app/pose/devices.py)."""
+    global _fallback_said
     with _fallback_lock:
-        return _fallback_reason
-
-
-def _report_gpu_fallback(error: BaseException) -> None:
-    """Says once per process that the GPU delegate fell back to the CPU
-    (every worker's landmarker tries, so without the flag it would repeat)."""
-    global _fallback_reported, _fallback_reason
-    with _fallback_lock:
-        if _fallback_reported:
+        if _fallback_said:
             return
-        _fallback_reported, _fallback_reason = True, _reason_of(error)
+        _fallback_said = True
     import sys
-    print(gpu_fallback_line(error), file=sys.stderr, flush=True)
+    print(_fallback_line(reason), file=sys.stderr, flush=True)
 
 
 def check_model_loads(model_path: Path) -> None:
@@ -168,20 +170,29 @@ class PoseEstimator:
             with _quiet_native_stderr():
                 return PoseLandmarker.create_from_options(mp_options)
 
-        self.device = "cpu"
+        self.device = "cpu"  # where this landmarker runs
+        self.fallback_reason: str | None = None  # why not on the GPU, when it was asked for
         self._landmarker = None
-        gpu_error: Exception | None = None
+        gpu_failure: str | None = None
         if options.device == "gpu":
             try:
                 self._landmarker = landmarker_on(BaseOptions.Delegate.GPU)
                 self.device = "gpu"
             except Exception as exc:  # noqa: BLE001 - no GPU, no GL, emulated GL...
-                gpu_error = exc
+                gpu_failure = _reason_of(exc)
+            if gpu_failure is not None:
+                # A landmarker that failed to start leaves MediaPipe's call
+                # dispatcher in a reference cycle, and its thread runs until
+                # the garbage collector frees it: collected now, it ends now
+                # (a thread per failed start, else; ~25 ms, on this path only).
+                import gc
+                gc.collect()
         try:
             if self._landmarker is None:
                 self._landmarker = landmarker_on(BaseOptions.Delegate.CPU)
-                if gpu_error is not None:  # said only once the CPU did start
-                    _report_gpu_fallback(gpu_error)
+                if gpu_failure is not None:  # said only once the CPU did start
+                    self.fallback_reason = gpu_failure
+                    _say_gpu_fallback(gpu_failure)
         except Exception:  # noqa: BLE001 - MediaPipe raises RuntimeError/ValueError variants
             from app.pose.model import damaged_model_advice
             raise ModelError(f"the pose model {Path(model_path).name} could not be loaded (damaged "
@@ -201,6 +212,13 @@ class PoseEstimator:
         else:
             result = self._landmarker.detect(image)
         return result_to_array(result.pose_landmarks)
+
+    @property
+    def ran_on(self) -> RanOn:
+        """This landmarker's device, and why not the GPU if it was asked for."""
+        fallbacks = (self.fallback_reason,) if self.fallback_reason else ()
+        return RanOn(gpu=int(self.device == "gpu"), cpu=int(self.device == "cpu"),
+                     fallbacks=fallbacks)
 
     def close(self) -> None:
         landmarker, self._landmarker = getattr(self, "_landmarker", None), None

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.pose.devices import RanOn, ran_on_all
 from app.pose.merge import pose_boxes, same_person
 from app.pose.quality import (
     FOLLOWED_PRESENCE,
@@ -55,7 +56,7 @@ class _Seen:
 
 
 class GatedPoseEstimator:
-    """The same detect/close interface as PoseEstimator; belongs to the thread
+    """The same detect/close/ran_on interface as PoseEstimator; belongs to the thread
     that created it. `inner` finds candidates (in VIDEO or IMAGE mode, as
     `video` says); the gate owns one IMAGE-mode landmarker for re-checks and
     searches, made when first needed, and closes both."""
@@ -157,6 +158,11 @@ class GatedPoseEstimator:
         again = detect_in(self._image_estimator(), rgb, window, self.resize)
         return any(verdict(other, width, height) is not Verdict.REJECT
                    and same_person(person, other, width, height) for other in again)
+
+    @property
+    def ran_on(self) -> RanOn:
+        """What `inner`'s landmarkers and the re-check one (once made) ran on."""
+        return ran_on_all([self.inner] + ([self._checker] if self._checker is not None else []))
 
     def close(self) -> None:
         self.inner.close()

@@ -10,7 +10,7 @@ several tiles (or a tile and the full frame) found are merged by
 non-maximum suppression on keypoint similarity (OKS-like) and pose-box
 overlap.
 
-A `TiledPoseEstimator` has the same `detect`/`close`/context-manager
+A `TiledPoseEstimator` has the same `detect`/`close`/`ran_on`/context-manager
 interface as `PoseEstimator` and, like it, belongs to the thread that
 created it.
 """
@@ -22,6 +22,7 @@ import numpy as np
 from app.base.confidence import confident_mask
 from app.base.settings import DetectionSettings
 from app.base.types import X, Y
+from app.pose.devices import NOWHERE, RanOn, ran_on_all
 from app.pose.estimator import PoseEstimator
 from app.pose.merge import MERGE_MIN_CONFIDENCE, detection_scores, merge_duplicates
 from app.pose.windows import Tile, detect_in
@@ -127,6 +128,7 @@ class TiledPoseEstimator:
         self.grid, self.overlap = grid, overlap
         self._full = PoseEstimator(model_path, options, video=video)
         self._tile_estimators: list[PoseEstimator] = []
+        self._dropped = NOWHERE  # the tiles' landmarkers of an earlier frame size
         self._tiles: list[Tile] | None = None
         self._size: tuple[int, int] | None = None
         self.last_candidates = np.zeros((0, 33, 5), np.float32)
@@ -138,6 +140,7 @@ class TiledPoseEstimator:
     def _setup(self, width: int, height: int) -> None:
         cols, rows = auto_grid(width, height) if self.grid == "auto" else self.grid
         tiles = plan_tiles(width, height, cols, rows, self.overlap) if cols * rows > 1 else []
+        self._dropped += ran_on_all(self._tile_estimators)
         for est in self._tile_estimators:
             est.close()
         self._tile_estimators = [PoseEstimator(self.model_path, self.options, video=self.video)
@@ -162,6 +165,11 @@ class TiledPoseEstimator:
         self.last_candidates = all_lm  # before merging (for benchmarks)
         return merge_duplicates(all_lm, width, height, np.concatenate(scores),
                                 limit=self.options.people_limit)
+
+    @property
+    def ran_on(self) -> RanOn:
+        """What every landmarker it made ran on (the full frame's and the tiles')."""
+        return self._dropped + ran_on_all([self._full, *self._tile_estimators])
 
     def close(self) -> None:
         self._full.close()
