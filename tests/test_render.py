@@ -119,6 +119,23 @@ def test_steps_compose():
     assert not np.array_equal(edges_only, joints_only)
 
 
+def test_limbs_and_joints_of_one_colour_are_one_union():
+    """Where a joint's anti-aliased edge crosses its limb's, the pixel is
+    blended once, by the larger coverage: on black each pixel of the whole
+    skeleton is the brighter of the limbs alone and the joints alone
+    (blended in turn, it was brighter than both: a seam around each joint).
+    In several colours the joints still go over the limbs."""
+    style = RenderStyle(color=(255, 255, 255))
+    edges_only = SkeletonRenderer(style, steps=(draw_edges,)).render(BLACK, _pose())
+    joints_only = SkeletonRenderer(style, steps=(draw_joints,)).render(BLACK, _pose())
+    both = SkeletonRenderer(style).render(BLACK, _pose())
+    assert np.array_equal(both, np.maximum(edges_only, joints_only))
+    sided = replace(style, left_color=(0, 255, 0), right_color=(0, 0, 255),
+                    center_color=(255, 0, 0))
+    in_turn = SkeletonRenderer(sided, steps=(draw_edges, draw_joints)).render(BLACK, _pose())
+    assert np.array_equal(SkeletonRenderer(sided).render(BLACK, _pose()), in_turn)
+
+
 def test_valid_mask_hides_landmarks():
     pose = _pose()
     invalid = np.zeros((1, 33), bool)

@@ -139,7 +139,7 @@ def fill_capsules(canvas: np.ndarray, starts: np.ndarray, ends: np.ndarray,
         in0, in1 = out0, out1
     row_base = y_int * width
 
-    best = None
+    flat = coverage = None  # the partial pixels and their cover, with anti-aliasing
     if antialias:
         # The partial pixels: from the run's start to the full part, and
         # after it to the run's end (all of the run if nothing is full).
@@ -184,30 +184,45 @@ def fill_capsules(canvas: np.ndarray, starts: np.ndarray, ends: np.ndarray,
             np.clip(coverage, 0.0, 1.0, out=coverage)
             drawn = coverage > 0.0
             flat, coverage = flat[drawn], coverage[drawn]
-            if flat.size:
-                # Union of the capsules: a pixel takes its largest coverage.
-                best = _scratch(height * width)
-                best[flat] = 0.0
-                np.maximum.at(best, flat, coverage)
-                _blend_pixels(canvas, flat, best[flat], color)
-    # Full pixels last: they win over any partial cover of another capsule.
     counts = np.maximum(0, in1 - in0 + 1)
-    if counts.any():
-        _, flat = _runs(in0, counts, row_base)
-        _set_pixels(canvas, flat, color)
+    full = _runs(in0, counts, row_base)[1] if counts.any() else None
+    if coverage is not None and flat.size:
+        _blend_union(canvas, flat, coverage, full, color)
+    # Full pixels last: they win over any partial cover of another capsule.
+    if full is not None:
+        _set_pixels(canvas, full, color)
+
+
+def _blend_union(canvas: np.ndarray, flat: np.ndarray, coverage: np.ndarray,
+                 full: np.ndarray | None, color: Sequence[int]) -> None:
+    """Blends the partly covered pixels of a union of capsules: each pixel
+    once, by its largest coverage (pixels repeat where capsules overlap),
+    and not at all where another capsule covers it fully (a limb's end
+    under its joint): those are set with the full pixels."""
+    best, first = _scratch(canvas.shape[0] * canvas.shape[1])
+    best[flat] = 0.0
+    if full is not None:
+        best[full] = 1.0
+    np.maximum.at(best, flat, coverage)
+    entry = np.arange(flat.size, dtype=np.int32)
+    first[flat] = entry  # where a pixel repeats, one of its entries stays
+    flat = flat[first[flat] == entry]
+    coverage = best[flat]
+    part = coverage < 1.0
+    _blend_pixels(canvas, flat[part], coverage[part], color)
 
 
 _local = threading.local()
 
 
-def _scratch(size: int) -> np.ndarray:
-    """A per-thread float32 buffer of at least `size`, reused from call to
-    call (a fresh multi-MB array costs more in page faults than the
-    drawing). Its contents are undefined."""
-    best = getattr(_local, "best", None)
-    if best is None or best.size < size:
-        _local.best = best = np.empty(size, np.float32)
-    return best
+def _scratch(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-thread float32 and int32 buffers of at least `size` (a value per
+    canvas pixel), reused from call to call (a fresh multi-MB array costs
+    more in page faults than the drawing). Their contents are undefined."""
+    buffers = getattr(_local, "buffers", None)
+    if buffers is None or buffers[0].size < size:
+        _local.buffers = buffers = (np.empty(size, np.float32), np.empty(size, np.int32))
+    return buffers
 
 
 def _items(canvas: np.ndarray) -> np.ndarray:
@@ -228,16 +243,20 @@ def _blend_pixels(canvas: np.ndarray, flat: np.ndarray, coverage: np.ndarray,
     """Blends `color` into the pixels at flat indices `flat` of a contiguous
     canvas by `coverage`; fully covered pixels are simply set."""
     channels = canvas.shape[2]
-    items = _items(canvas)
     target = np.asarray(color, np.float32)[:channels]
     full = coverage >= 1.0
     _set_pixels(canvas, flat[full], color)
     part = ~full
     flat, coverage = flat[part], coverage[part]
-    old = items[flat].view(np.uint8).reshape(-1, channels).astype(np.float32)
-    old += (target - old) * coverage[:, None]
-    old += 0.5
-    items[flat] = old.astype(np.uint8).reshape(-1).view(f"V{channels}")
+    # Channel by channel: NumPy gathers and scatters one strided byte
+    # column faster than (N, 3) rows, and the temporaries stay small.
+    pixels = canvas.reshape(-1, channels)
+    for c in range(channels):
+        column = pixels[:, c]
+        old = column[flat].astype(np.float32)
+        old += (target[c] - old) * coverage
+        old += 0.5
+        column[flat] = old.astype(np.uint8)
 
 
 def blend_images(top: np.ndarray, bottom: np.ndarray, opacity: float) -> np.ndarray:
