@@ -31,7 +31,8 @@ def _people_per_strip(model_path, image: np.ndarray, spans) -> list[int]:
 
 def test_four_standing_are_each_found_once(media, model_path):
     """basketball1's player at the left edge beside messi5's was found in no
-    window (README, Pose quality): each of the four is reported once now."""
+    window until the search excluded what it found: each of the four is
+    reported once."""
     image, spans = side_by_side(media)  # four_standing
     assert _people_per_strip(model_path, image, spans) == [1, 1, 1, 1, 0]
 
