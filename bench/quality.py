@@ -2,6 +2,7 @@
 and with the quality gate (issue 12).
 
     .venv/bin/python -m bench.quality [--vtest-frames N] [--skip-tiles]
+                                      [--only tree|carphone|cut|stills|vtest ...]
 
 Clips with known counts (tests/helpers/quality_media.py makes the stills):
 
@@ -57,6 +58,7 @@ VTEST_START = 100
 VTEST_COUNTS = {100: 7, 110: 6, 120: 8, 130: 9, 140: 9, 150: 8, 160: 7, 170: 8, 180: 7,
                 190: 7, 199: 7}
 LOW = dict(min_detection_confidence=0.3, min_presence_confidence=0.3)
+PARTS = ["tree", "carphone", "cut", "stills", "vtest"]
 
 
 class Score:
@@ -116,6 +118,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--vtest-frames", type=int, default=100)
     parser.add_argument("--skip-tiles", action="store_true")
+    parser.add_argument("--only", nargs="+", choices=PARTS, default=PARTS,
+                        help="run only these parts (default: all)")
     args = parser.parse_args()
     rows = ["| clip | setup | frames | people (true) | reported | wrong | precision | recall | fps |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -125,22 +129,33 @@ def main() -> None:
             rows.append(fn(gate).row(name, f"{setup}, {'gate' if gate else 'no gate'}"))
             print(rows[-1], flush=True)
 
-    tree = frames_of(MEDIA / "tree.avi")
-    both("tree.avi", "full frame", lambda g: run_video(tree, [0] * len(tree),
-                                                       DetectionSettings(), g, 30))
-    both("tree.avi", "2x2 tiles, confidences 0.3", lambda g: run_video(
-        tree, [0] * len(tree), DetectionSettings(tiles="2x2", **LOW), g, 30))
-    car = frames_of(MEDIA / "carphone_pristine.mp4")
-    both("carphone", "full frame", lambda g: run_video(car, [1] * len(car),
-                                                       DetectionSettings(), g, 30))
-    cut, cut_counts = cut_clip(MEDIA)
-    both("cut: carphone / tree / carphone", "full frame", lambda g: run_video(
-        cut, cut_counts, DetectionSettings(), g, 30))
-    for gate in (False, True):
-        score, notes = run_stills(gate)
-        rows.append(score.row("stills", "IMAGE mode, " + ("gate + search" if gate else "no gate")))
-        print(rows[-1], "  ", "; ".join(notes), flush=True)
+    if "tree" in args.only:
+        tree = frames_of(MEDIA / "tree.avi")
+        both("tree.avi", "full frame", lambda g: run_video(tree, [0] * len(tree),
+                                                           DetectionSettings(), g, 30))
+        both("tree.avi", "2x2 tiles, confidences 0.3", lambda g: run_video(
+            tree, [0] * len(tree), DetectionSettings(tiles="2x2", **LOW), g, 30))
+    if "carphone" in args.only:
+        car = frames_of(MEDIA / "carphone_pristine.mp4")
+        both("carphone", "full frame", lambda g: run_video(car, [1] * len(car),
+                                                           DetectionSettings(), g, 30))
+    if "cut" in args.only:
+        cut, cut_counts = cut_clip(MEDIA)
+        both("cut: carphone / tree / carphone", "full frame", lambda g: run_video(
+            cut, cut_counts, DetectionSettings(), g, 30))
+    if "stills" in args.only:
+        for gate in (False, True):
+            score, notes = run_stills(gate)
+            rows.append(score.row("stills",
+                                  "IMAGE mode, " + ("gate + search" if gate else "no gate")))
+            print(rows[-1], "  ", "; ".join(notes), flush=True)
+    if "vtest" in args.only:
+        run_vtest(args, rows, both)
+    print()
+    print("\n".join(rows))
 
+
+def run_vtest(args, rows, both) -> None:
     path = MEDIA / "vtest.avi"
     vt = frames_of(path, VTEST_START + args.vtest_frames)[VTEST_START:]
     bg = background(path)
@@ -157,8 +172,6 @@ def main() -> None:
     if not args.skip_tiles:
         both(vtest_name, "3x2 tiles", lambda g: run_video(
             vt, counts, DetectionSettings(tiles="3x2"), g, 10, judge))
-    print()
-    print("\n".join(rows))
 
 
 if __name__ == "__main__":

@@ -153,9 +153,7 @@ def test_stills_find_their_people(media, model_path):
                              resize=resize_rgb) as est:
         for name, (image, _true) in stills(media).items():
             found[name] = est.detect(image).shape[0]
-    expected = {name: true for name, (_img, true) in stills(media).items()}
-    expected["four standing"] = 3  # one of the four is still missed (see README)
-    assert found == expected
+    assert found == {name: true for name, (_img, true) in stills(media).items()}
     assert _raw(model_path, stills(media)["messi5 small (1/3)"][0]).shape[0] == 0
 
 

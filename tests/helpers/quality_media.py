@@ -48,20 +48,40 @@ def small_in_large(media: Path, name: str = "messi5.jpg", factor: int = 3) -> np
     return canvas
 
 
-def four_standing(media: Path) -> np.ndarray:
-    """Four standing people side by side: basketball1's player twice (once
-    mirrored) and messi5's player twice, each cut to their own strip: 4 people."""
+def standing_strips(media: Path) -> dict[str, np.ndarray]:
+    """The standing people of four_standing, each cut to their own strip,
+    480 high: "b" basketball1's player, "m" messi5's, capitals mirrored."""
     b = _read(media / "basketball1.png")[:, :260]
     m = _read(media / "messi5.jpg")[40:342, 150:440]
     m = cv2.resize(m, (round(m.shape[1] * 480 / m.shape[0]), 480), interpolation=cv2.INTER_CUBIC)
-    strips = [b, m, b[:, ::-1], m[:, ::-1]]
-    width = sum(s.shape[1] for s in strips) + 20 * 3
-    canvas = _canvas(480, width)
-    x = 0
-    for s in strips:
-        _paste(canvas, np.ascontiguousarray(s), x, 0)
-        x += s.shape[1] + 20
-    return canvas
+    return {"b": b, "m": m, "B": np.ascontiguousarray(b[:, ::-1]),
+            "M": np.ascontiguousarray(m[:, ::-1])}
+
+
+def side_by_side(media: Path, order: str = "bmBM", gap: int = 20, scale: float = 1.0,
+                 height: int = 480, tops: tuple[int, ...] | None = None
+                 ) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """standing_strips in `order`, scaled, `gap` px apart, strip i `tops[i]`
+    px from the top of a canvas `height` high: the picture and each strip's
+    [x0, x1) (one person each)."""
+    strips = standing_strips(media)
+    parts = [strips[c] if scale == 1.0 else cv2.resize(strips[c], None, fx=scale, fy=scale,
+                                                       interpolation=cv2.INTER_AREA)
+             for c in order]
+    tops = tops or (0,) * len(parts)
+    canvas = _canvas(height, sum(p.shape[1] for p in parts) + gap * (len(parts) - 1))
+    x, spans = 0, []
+    for part, top in zip(parts, tops):
+        _paste(canvas, part, x, top)
+        spans.append((x, x + part.shape[1]))
+        x += part.shape[1] + gap
+    return canvas, spans
+
+
+def four_standing(media: Path) -> np.ndarray:
+    """Four standing people side by side: basketball1's player twice (once
+    mirrored) and messi5's player twice, each cut to their own strip: 4 people."""
+    return side_by_side(media)[0]
 
 
 def stills(media: Path) -> dict[str, tuple[np.ndarray, int]]:
