@@ -75,3 +75,33 @@ def two_people_image(media: Path) -> np.ndarray:
     out[:, :player.shape[1]] = player
     out[h - small.shape[0]:, player.shape[1] + gap:] = small
     return out
+
+
+CROSSING_FRAMES = 90
+CROSSING_SIZE = (1100, 480)  # width, height
+
+
+def crossing_walkers(folder: Path, media: Path) -> tuple[Path, np.ndarray]:
+    """Two real people crossing, one hiding the other: basketball1.png's
+    player (behind) slides left to right while messi5's player (in front)
+    slides right to left, over CROSSING_FRAMES frames at 30 fps on a dark
+    canvas. Returns the clip and, per frame, each one's centre x in pixels
+    ((frames, 2): player, then messi5's), so who is who is known exactly."""
+    from app.media.images import read_image
+    from tests.helpers.clips import write_clip
+    width, height = CROSSING_SIZE
+    behind = read_image(media / "basketball1.png")[:, :260]
+    front = read_image(media / "messi5.jpg")[40:342, 150:440]
+    front = cv2.resize(front, (round(front.shape[1] * height / front.shape[0]), height),
+                       interpolation=cv2.INTER_CUBIC)
+    frames, centres = [], []
+    for i in range(CROSSING_FRAMES):
+        share = i / (CROSSING_FRAMES - 1)
+        xa = int(20 + (width - 40 - behind.shape[1]) * share)
+        xb = int(width - 20 - front.shape[1] - (width - 40 - front.shape[1]) * share)
+        canvas = np.full((height, width, 3), 40, np.uint8)
+        canvas[:, xa:xa + behind.shape[1]] = behind
+        canvas[:, xb:xb + front.shape[1]] = front
+        frames.append(canvas)
+        centres.append((xa + behind.shape[1] / 2, xb + front.shape[1] / 2))
+    return write_clip(folder / "crossing.mp4", frames), np.array(centres)
