@@ -1,7 +1,8 @@
 """The conversion pipeline shared by the CLI and the GUI.
 
     decode -> pose (one landmarker per worker) -> join in order
-           -> people (IDs, smoothing, filters) -> render on background -> encode
+           -> people (IDs, smoothing, filters) -> render on background
+           -> encode (on a thread of its own, in order)
 
 Pose workers each own a landmarker and process time chunks of the file
 (`app/engine/chunked_pose.py`): a chunk's pass runs past its end until the

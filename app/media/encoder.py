@@ -170,7 +170,9 @@ class VideoEncoder:
     """Encodes frames at given source timestamps: H.264 MP4 by default, or
     `fmt=WEBM_VP9_ALPHA` for RGBA frames with transparency.
 
-    Use from one thread; call `close()` to finish the file (or `abort()`).
+    Use from one thread at a time (the conversion writes on an encoding
+    thread and closes on its own once that has ended); call `close()` to
+    finish the file (or `abort()`).
     """
 
     def __init__(self, path: Path, width: int, height: int, *, time_base: Fraction,
