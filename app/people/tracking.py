@@ -31,7 +31,8 @@ _BIG = 1e9
 def assign(cost: np.ndarray, max_cost: float = np.inf) -> list[tuple[int, int]]:
     """Minimum-cost one-to-one assignment of rows to columns (Hungarian /
     Kuhn-Munkres with potentials, O(n^2 m)); pairs costing more than
-    `max_cost` are dropped. Works for any rectangular shape."""
+    `max_cost`, or inf (not allowed), are dropped. Works for any
+    rectangular shape."""
     cost = np.asarray(cost, np.float64)
     if cost.size == 0:
         return []
@@ -71,7 +72,8 @@ def assign(cost: np.ndarray, max_cost: float = np.inf) -> list[tuple[int, int]]:
     pairs = [(int(p[j]) - 1, j - 1) for j in range(1, m + 1) if p[j]]
     if transposed:
         pairs = [(b, a) for a, b in pairs]
-    return sorted((r, col) for r, col in pairs if cost[r, col] <= max_cost)
+    return sorted((r, col) for r, col in pairs
+                  if np.isfinite(cost[r, col]) and cost[r, col] <= max_cost)
 
 
 def person_size(points: np.ndarray, confident: np.ndarray) -> float:
@@ -186,8 +188,10 @@ class PersonTracker:
 
     def cost_matrix(self, pose: PoseFrame, points: np.ndarray, weights: np.ndarray,
                     sizes: np.ndarray, tracks: list[_Track] | None = None) -> np.ndarray:
-        """(tracks, people) matching costs in person sizes."""
+        """(tracks, people) matching costs in person sizes: the distance to
+        each track's predicted place, inf beyond its gate."""
         tracks = self._tracks if tracks is None else tracks
+        opts = self.options
         cost = np.full((len(tracks), pose.people), np.inf)
         for t, track in enumerate(tracks):
             pred = track.predicted(pose.time_s)
@@ -197,11 +201,16 @@ class PersonTracker:
                 best = _pair_distance(pred, track.weights, points[d], weights[d])
                 scale = max(track.size, sizes[d])
                 cost[t, d] = (best / scale
-                              + self.options.size_weight * abs(np.log(sizes[d] / track.size)))
-            # The longer a track is unseen, the less sure its predicted place
-            # (up to the memory: a lost track's gate grows no more).
-            cost[t] /= 1.0 + self.options.gate_growth * min(track.missed,
-                                                            self.options.memory_frames)
+                              + opts.size_weight * abs(np.log(sizes[d] / track.size)))
+            # The longer a track is unseen, the less sure its predicted place,
+            # so the wider its gate (up to the memory: a lost track's gate
+            # grows no more). Only the gate: within it, tracks compete on
+            # distance alone. (Dividing the cost instead let a walker hidden
+            # for ten frames behind another take the visible one's detection
+            # from its own track: the two IDs swapped at a crossing.)
+            gate = opts.max_cost * (1.0 + opts.gate_growth * min(track.missed,
+                                                                 opts.memory_frames))
+            cost[t, cost[t] > gate] = np.inf
         return cost
 
     def new_shot(self) -> None:
@@ -233,7 +242,7 @@ class PersonTracker:
             return []
         cost = self.cost_matrix(pose, points, weights, sizes, self._lost)[:, free]
         revived = []
-        for t, k in assign(cost, self.options.max_cost):
+        for t, k in assign(cost):
             track, d = self._lost[t], free[k]
             self._follow(track, pose, points[d], weights[d], sizes[d])
             ids[d] = track.id
@@ -259,7 +268,7 @@ class PersonTracker:
         weights = conf.astype(np.float64)
         sizes = np.array([person_size(points[d], conf[d]) for d in range(pose.people)])
         cost = self.cost_matrix(pose, points, weights, sizes)
-        pairs = assign(cost, opts.max_cost)
+        pairs = assign(cost)
         ids = [-1] * pose.people
         matched_tracks = set()
         for t, d in pairs:
