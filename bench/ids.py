@@ -32,7 +32,6 @@ MODEL = ROOT.parent / "shared" / "models" / "pose_landmarker_full.task"
 # counted by eye on frames 0, 50 and 99 of the segment (7 at its start, and
 # at least one walking in; about +-1: who is who across frames is a guess).
 VTEST_SEGMENTS = {(200, 100): 8}
-APART_PX = 300  # the crossing clip's people are 260 and 461 px wide
 
 
 def _cut_stats(clip) -> None:
@@ -152,36 +151,16 @@ def _id_stats(clip) -> None:
 
 def _crossing_stats(folder: Path) -> None:
     """Two real people crossing (tests/helpers/people_media.py): who is who is
-    known by construction, so each output ID is given to the person whose
-    centre is nearest while the two are APART_PX or more apart, and an ID
-    given to both (before and after the crossing) is a swap."""
-    import numpy as np
-
-    from app.base.settings import DetectionSettings, SkeletonSettings
-    from app.engine.jobs import ConvertJob
-    from app.engine.pipeline import convert
-    from tests.helpers.people_media import crossing_walkers
+    known by construction; an ID given to both is a swap."""
+    from tests.helpers.people_media import crossing_ids, crossing_walkers
     clip, centres = crossing_walkers(folder, MEDIA)
     print(f"  {'two walkers crossing':22} {'real':>5} {'found/frame':>11} {'IDs':>4}"
           f" {'IDs per person':>15} {'swaps':>6}")
     for tiles in ("off", "2x1"):
-        owner: dict[int, set[int]] = {}
-        found = [0]
-
-        def seen(pose, _canvas) -> None:
-            found[0] += pose.people
-            if abs(centres[pose.index, 0] - centres[pose.index, 1]) < APART_PX:
-                return  # side by side: "nearest" says nothing
-            for person, pid in zip(pose.pixels(), pose.ids):
-                x = float(np.nanmean(person[:, 0]))
-                owner.setdefault(pid, set()).add(int(np.argmin(np.abs(centres[pose.index] - x))))
-
-        settings = SkeletonSettings(detection=DetectionSettings(tiles=tiles))
-        convert(ConvertJob(clip, folder / f"crossing_{tiles}.mp4", settings, video=False),
-                MODEL, on_frame=seen)
-        swaps = sum(len(people) - 1 for people in owner.values())
-        print(f"  {'tiles ' + tiles:22} {2:5d} {found[0] / len(centres):11.2f} {len(owner):4d}"
-              f" {len(owner) / 2:15.1f} {swaps:6d}")
+        found, owners = crossing_ids(clip, centres, MODEL, tiles)
+        swaps = sum(len(people) - 1 for people in owners.values())
+        print(f"  {'tiles ' + tiles:22} {2:5d} {found / len(centres):11.2f} {len(owners):4d}"
+              f" {len(owners) / 2:15.1f} {swaps:6d}")
 
 
 def main() -> None:

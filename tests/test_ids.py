@@ -127,22 +127,9 @@ def test_two_real_people_keep_their_ids_through_a_crossing(tmp_path, media, mode
     detection stays with its own track. (The tracker used to divide a
     missed track's cost by how long it was missed, so the hidden walker's
     track took the visible one's detection and the IDs changed places.)"""
-    from app.base.settings import SkeletonSettings
-    from app.engine.jobs import ConvertJob
-    from app.engine.pipeline import convert
-    from tests.helpers.people_media import crossing_walkers
+    from tests.helpers.people_media import crossing_ids, crossing_walkers
     clip, centres = crossing_walkers(tmp_path, media)
-    owners: dict[int, set[int]] = {}
-
-    def seen(pose, _canvas) -> None:
-        if abs(centres[pose.index, 0] - centres[pose.index, 1]) < 300:
-            return  # side by side: nearest says nothing
-        for person, pid in zip(pose.pixels(), pose.ids):
-            x = float(np.nanmean(person[:, 0]))
-            owners.setdefault(pid, set()).add(int(np.argmin(np.abs(centres[pose.index] - x))))
-
-    settings = SkeletonSettings(detection=DetectionSettings(tiles="2x1"), jobs=1)
-    convert(ConvertJob(clip, tmp_path / "x.mp4", settings, video=False), model_path, on_frame=seen)
+    _, owners = crossing_ids(clip, centres, model_path, "2x1")
     assert sorted(owners) == [0, 1], owners
     assert all(len(people) == 1 for people in owners.values()), owners  # no swap
     assert {p for people in owners.values() for p in people} == {0, 1}  # both seen

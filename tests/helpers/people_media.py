@@ -105,3 +105,34 @@ def crossing_walkers(folder: Path, media: Path) -> tuple[Path, np.ndarray]:
         frames.append(canvas)
         centres.append((xa + behind.shape[1] / 2, xb + front.shape[1] / 2))
     return write_clip(folder / "crossing.mp4", frames), np.array(centres)
+
+
+CROSSING_APART_PX = 300  # the crossing people are 260 and 461 px wide
+
+
+def crossing_ids(clip: Path, centres: np.ndarray, model: Path,
+                 tiles: str) -> tuple[int, dict[int, set[int]]]:
+    """Converts `crossing_walkers`' clip (keypoints only) and returns the
+    people found over all frames and, per output ID, which of the two real
+    people (0: the player, 1: messi5's) it was on: the one whose centre is
+    nearest, in frames where they stand CROSSING_APART_PX or more apart.
+    An ID on both is a swap."""
+    from app.base.settings import SkeletonSettings
+    from app.engine.jobs import ConvertJob
+    from app.engine.pipeline import convert
+    owners: dict[int, set[int]] = {}
+    found = 0
+
+    def seen(pose: PoseFrame, _canvas) -> None:
+        nonlocal found
+        found += pose.people
+        if abs(centres[pose.index, 0] - centres[pose.index, 1]) < CROSSING_APART_PX:
+            return  # side by side: "nearest" says nothing
+        for person, pid in zip(pose.pixels(), pose.ids):
+            x = float(np.nanmean(person[:, 0]))
+            owners.setdefault(pid, set()).add(int(np.argmin(np.abs(centres[pose.index] - x))))
+
+    settings = SkeletonSettings(detection=DetectionSettings(tiles=tiles), jobs=1)
+    convert(ConvertJob(clip, clip.with_suffix(".out.mp4"), settings, video=False), model,
+            on_frame=seen)
+    return found, owners
