@@ -23,6 +23,12 @@ test_parallel_chunks_match_single_worker).
 
 The first frame of a shot (the first frame, timestamps going back, or
 `new_shot()`) and stills get the stronger search (app/pose/search.py).
+In a video, people VIDEO mode does not follow are followed in IMAGE mode
+(MediaPipe runs its detector only while it tracks nobody): one reported in
+the previous frame that `inner` has lost is looked for again in a window
+around them, and twice a second the frame, with everyone reported blacked
+out, is searched for newcomers (`_follow_and_look`). That also depends only
+on the previous frame and on the timestamps.
 """
 
 from __future__ import annotations
@@ -41,10 +47,25 @@ from app.pose.quality import (
     recheck_window,
     verdict,
 )
-from app.pose.search import strong_search
+from app.pose.search import (
+    black_out,
+    confirm_window,
+    confirmed,
+    exclusion_boxes,
+    person_height_share,
+    strong_search,
+)
 from app.pose.windows import ResizeFn, Tile, detect_in
 
 FOLLOW_IOU = 0.3  # box overlap with a person of the previous frame: the same person
+LOOK_EVERY_MS = 500  # a video is searched for newcomers twice a second
+# ...for people at least this share of the picture tall, and only those are
+# followed: near the camera the detector finds them every time, so two
+# passes over the same frames find them alike. A small distant walker is
+# found one frame in several; following him made the chunked workers'
+# passes differ for long stretches, and a seam lost him
+# (tests/test_seams.py). Small people are the tiles' job.
+FOLLOW_MIN_HEIGHT = 0.25
 
 
 @dataclass(frozen=True)
@@ -70,8 +91,11 @@ class GatedPoseEstimator:
         self._last_ms: int | None = None
         self._kept: list[_Seen] = []
         self._shot_start = True
+        self._look_now = False  # this frame looks for newcomers (_follow_and_look)
         self.rechecks = 0  # IMAGE-mode re-checks run (for benchmarks)
         self.searches = 0  # stronger searches run
+        self.follows = 0  # people looked for again after `inner` lost them
+        self.looks = 0  # blacked-out looks for newcomers
 
     def new_shot(self) -> None:
         """Forget who was there (a scene cut): the next frame is searched and
@@ -93,11 +117,14 @@ class GatedPoseEstimator:
         if self.video and timestamp_ms is not None and self._last_ms is not None and (
                 timestamp_ms < self._last_ms):
             self.new_shot()
-        self._last_ms = timestamp_ms
+        last_ms, self._last_ms = self._last_ms, timestamp_ms
+        self._look_now = self._new_second(last_ms, timestamp_ms)
         found = self.inner.detect(rgb, timestamp_ms)
         searched = np.zeros(found.shape[0], bool)
         if not self.video or self._shot_start:
             found, searched = self._search(rgb, found)
+        else:
+            found, searched = self._follow_and_look(rgb, found)
         self._kept = [_Seen(person, box) for person, box, from_search
                       in zip(found, pose_boxes(found, width, height), searched)
                       if self._holds(rgb, person, box, bool(from_search))]
@@ -127,6 +154,88 @@ class GatedPoseEstimator:
             return found, np.zeros(0, bool)
         merged = np.stack(rows)[:self.options.people_limit]
         return merged, np.array(from_search[:merged.shape[0]], bool)
+
+    @staticmethod
+    def _new_second(last_ms: int | None, ms: int | None) -> bool:
+        """Whether this frame is the first of a new LOOK_EVERY_MS of video time:
+        the look for newcomers is tied to the timestamps, not to a count of
+        frames, so two passes over the same frames look at the same ones."""
+        return ms is not None and last_ms is not None and ms // LOOK_EVERY_MS != (
+            last_ms // LOOK_EVERY_MS)
+
+    def _follow_and_look(self, rgb: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What `inner` found, plus the people it does not follow.
+
+        MediaPipe's VIDEO mode runs its person detector only while it tracks
+        nobody: once it follows one person, a second one beside them (found
+        by the shot's search, or walking in later) is never picked up. So a
+        person the gate reported in the previous frame and `inner` has lost
+        is looked for again in IMAGE mode in a window around where they
+        were (followed); and at the first frame of every half second, the frame
+        with everyone reported blacked out is searched in IMAGE mode for
+        newcomers, each kept only when the untouched picture shows them in
+        a window around them alone (app/pose/search.py `confirmed`). Rows
+        from IMAGE mode are their own re-check."""
+        height, width = rgb.shape[:2]
+        limit = self.options.people_limit
+        rows, from_image = list(found), [False] * len(found)
+        boxes = list(pose_boxes(found, width, height))
+        for seen in self._kept:
+            if len(rows) >= limit:
+                break
+            if person_height_share(seen.landmarks) < FOLLOW_MIN_HEIGHT or any(
+                    box_iou(seen.box, b) >= FOLLOW_IOU for b in boxes):
+                continue  # small (module constants), or `inner` still has them
+            self.follows += 1
+            # Their own box with a margin, not the re-check's square twice
+            # their size: that takes in a neighbour, and the window then
+            # shows the neighbour instead (app/pose/search.py).
+            window = confirm_window(seen.landmarks, width, height)
+            again = [p for p in detect_in(self._image_estimator(), rgb, window, self.resize)
+                     if verdict(p, width, height) is not Verdict.REJECT]
+            if not again:
+                continue  # gone (or hidden)
+            box_of = list(pose_boxes(np.stack(again), width, height))
+            best = max(range(len(again)), key=lambda i: box_iou(seen.box, box_of[i]))
+            if box_iou(seen.box, box_of[best]) >= FOLLOW_IOU and not any(
+                    same_person(again[best], other, width, height) for other in rows):
+                rows.append(again[best])
+                from_image.append(True)
+                boxes.append(box_of[best])
+        # Also when nobody is reported: a look that depended on who is would
+        # let two passes over the same frames (the chunked workers) stay
+        # apart; looking whatever the state, both find the same people
+        # within half a second, so their seam comes soon.
+        if self._look_now and len(rows) < limit:
+            reported = np.stack(rows) if rows else found[:0]
+            for person in self._newcomers(rgb, reported, limit - len(rows)):
+                rows.append(person)
+                from_image.append(True)
+        if not rows:
+            return found, np.zeros(0, bool)
+        return np.stack(rows), np.array(from_image, bool)
+
+    def _newcomers(self, rgb: np.ndarray, reported: np.ndarray, room: int) -> list[np.ndarray]:
+        """Confirmed people IMAGE mode finds with `reported` blacked out."""
+        height, width = rgb.shape[:2]
+        self.looks += 1
+        checker = self._image_estimator()
+        masked = (black_out(rgb, exclusion_boxes(reported, width, height))[0]
+                  if len(reported) else rgb)
+        out: list[np.ndarray] = []
+        for person in checker.detect(masked):
+            if len(out) >= room:
+                break
+            if (person_height_share(person) < FOLLOW_MIN_HEIGHT
+                    or verdict(person, width, height) is Verdict.REJECT or any(
+                        same_person(person, other, width, height)
+                        for other in [*reported, *out])):
+                continue
+            copy = confirmed(checker, rgb, person, self.resize)
+            if copy is not None and not any(same_person(copy, other, width, height)
+                                            for other in [*reported, *out]):
+                out.append(copy)
+        return out
 
     def _holds(self, rgb: np.ndarray, person: np.ndarray, box: np.ndarray,
                from_search: bool) -> bool:

@@ -104,7 +104,11 @@ def crossing_walkers(folder: Path, media: Path) -> tuple[Path, np.ndarray]:
         canvas[:, xb:xb + front.shape[1]] = front
         frames.append(canvas)
         centres.append((xa + behind.shape[1] / 2, xb + front.shape[1] / 2))
-    return write_clip(folder / "crossing.mp4", frames), np.array(centres)
+    # Lossless and single-threaded, so every run decodes the same pixels
+    # (x264's threads made the picture, and a borderline re-identification,
+    # differ from run to run).
+    return (write_clip(folder / "crossing.mkv", frames, codec="ffv1", pix_fmt="yuv420p"),
+            np.array(centres))
 
 
 CROSSING_APART_PX = 300  # the crossing people are 260 and 461 px wide
