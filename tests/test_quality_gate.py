@@ -180,10 +180,10 @@ def test_a_second_person_beside_a_followed_one_is_found(tmp_path, media, model_p
     VIDEO mode follows one and never runs its detector for the other, so the
     second was found in the first frame only (the shot's search), 1.01
     people per frame. The gate now follows him in IMAGE mode and looks for
-    newcomers twice a second: about 1.5 per frame (he is hidden behind the
-    other for about 40 of the 90 frames)."""
+    newcomers once a second: 1.34 per frame (he is hidden behind the other
+    for about 40 of the 90 frames, and found again at the next look)."""
     from tests.helpers.people_media import crossing_ids, crossing_walkers
     clip, centres = crossing_walkers(tmp_path, media)
     found, owners = crossing_ids(clip, centres, model_path, "off")
-    assert found / len(centres) >= 1.4
+    assert found / len(centres) >= 1.25
     assert all(len(people) == 1 for people in owners.values()), owners  # no swap
