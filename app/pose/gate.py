@@ -93,7 +93,6 @@ class GatedPoseEstimator:
         self._last_ms: int | None = None
         self._kept: list[_Seen] = []
         self._shot_start = True
-        self._look_now = False  # this frame looks for newcomers (_follow_and_look)
         self.rechecks = 0  # IMAGE-mode re-checks run (for benchmarks)
         self.searches = 0  # stronger searches run
         self.follows = 0  # people looked for again after `inner` lost them
@@ -119,14 +118,14 @@ class GatedPoseEstimator:
         if self.video and timestamp_ms is not None and self._last_ms is not None and (
                 timestamp_ms < self._last_ms):
             self.new_shot()
-        last_ms, self._last_ms = self._last_ms, timestamp_ms
-        self._look_now = self._new_second(last_ms, timestamp_ms)
+        look = self._new_second(self._last_ms, timestamp_ms)
+        self._last_ms = timestamp_ms
         found = self.inner.detect(rgb, timestamp_ms)
         searched = np.zeros(found.shape[0], bool)
         if not self.video or self._shot_start:
             found, searched = self._search(rgb, found)
         else:
-            found, searched = self._follow_and_look(rgb, found)
+            found, searched = self._follow_and_look(rgb, found, look)
         self._kept = [_Seen(person, box) for person, box, from_search
                       in zip(found, pose_boxes(found, width, height), searched)
                       if self._holds(rgb, person, box, bool(from_search))]
@@ -165,7 +164,8 @@ class GatedPoseEstimator:
         return ms is not None and last_ms is not None and ms // LOOK_EVERY_MS != (
             last_ms // LOOK_EVERY_MS)
 
-    def _follow_and_look(self, rgb: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _follow_and_look(self, rgb: np.ndarray, found: np.ndarray,
+                         look: bool) -> tuple[np.ndarray, np.ndarray]:
         """What `inner` found, plus the people it does not follow.
 
         MediaPipe's VIDEO mode runs its person detector only while it tracks
@@ -173,7 +173,8 @@ class GatedPoseEstimator:
         by the shot's search, or walking in later) is never picked up. So a
         person the gate reported in the previous frame and `inner` has lost
         is looked for again in IMAGE mode in a window around where they
-        were (followed); and at the first frame of every second, the frame
+        were (followed); and when `look` (the first frame of every second,
+        `_new_second`), the frame
         with everyone reported blacked out is searched in IMAGE mode for
         newcomers, each kept only when the untouched picture shows them in
         a window around them alone (app/pose/search.py `confirmed`). Rows
@@ -208,7 +209,7 @@ class GatedPoseEstimator:
         # let two passes over the same frames (the chunked workers) stay
         # apart; looking whatever the state, both find the same people
         # within a second, so their seam comes soon.
-        if self._look_now and len(rows) < limit:
+        if look and len(rows) < limit:
             reported = np.stack(rows) if rows else found[:0]
             for person in self._newcomers(rgb, reported, limit - len(rows)):
                 rows.append(person)
@@ -225,17 +226,18 @@ class GatedPoseEstimator:
         masked = (black_out(rgb, exclusion_boxes(reported, width, height))[0]
                   if len(reported) else rgb)
         out: list[np.ndarray] = []
+
+        def known(person: np.ndarray) -> bool:
+            return any(same_person(person, other, width, height) for other in [*reported, *out])
+
         for person in checker.detect(masked):
             if len(out) >= room:
                 break
             if (person_height_share(person) < FOLLOW_MIN_HEIGHT
-                    or verdict(person, width, height) is Verdict.REJECT or any(
-                        same_person(person, other, width, height)
-                        for other in [*reported, *out])):
+                    or verdict(person, width, height) is Verdict.REJECT or known(person)):
                 continue
             copy = confirmed(checker, rgb, person, self.resize)
-            if copy is not None and not any(same_person(copy, other, width, height)
-                                            for other in [*reported, *out]):
+            if copy is not None and not known(copy):
                 out.append(copy)
         return out
 
