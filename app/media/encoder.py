@@ -233,8 +233,6 @@ class VideoEncoder:
     def write(self, image: np.ndarray, pts: int) -> None:
         """Encodes one frame (RGB, or RGBA for alpha formats) shown at `pts`
         (in `time_base` units)."""
-        if image.shape[0] != self.height or image.shape[1] != self.width:
-            image = _pad_to(image, self.width, self.height)
         if self._last_pts is not None and pts <= self._last_pts:
             pts = self._last_pts + 1
         # One copy into a frame allocated once (from_ndarray copied each
@@ -243,7 +241,9 @@ class VideoEncoder:
         # few bytes past a row's end, which past a NumPy array's end would
         # be outside its memory. The scaler makes a new frame, so reusing
         # this one never touches a picture the encoder still holds.
-        np.copyto(self._staging_pixels, image)
+        # An odd-sized picture is padded straight into it (H.264 4:2:0 needs
+        # even sizes).
+        _copy_padded(self._staging_pixels, image)
         frame = self._reformatter.reformat(
             self._staging, format=self.fmt.pix_fmt, dst_colorspace=av.video.reformatter.Colorspace.ITU709,
             dst_color_range=av.video.reformatter.ColorRange.MPEG)
@@ -321,12 +321,13 @@ def _staging_frame(width: int, height: int, input_format: str):
     return frame, rows[:, :width * channels].reshape(height, width, channels)
 
 
-def _pad_to(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+def _copy_padded(out: np.ndarray, rgb: np.ndarray) -> None:
+    """Copies `rgb` into the top left of `out`, repeating its last row and
+    column into the rest (`out` is the size the encoder was opened with)."""
+    height, width = out.shape[:2]
     h, w = rgb.shape[:2]
-    out = np.empty((height, width, rgb.shape[2]), np.uint8)
     out[:h, :w] = rgb[:height, :width]
     if height > h:
         out[h:, :w] = rgb[h - 1:h, :w]
     if width > w:
         out[:, w:] = out[:, w - 1:w]
-    return out
