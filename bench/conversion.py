@@ -18,6 +18,11 @@ counted there; one landmarker alone costs the core-ms printed with its
 fps, its process's CPU over the detect calls) plus people tracking and
 the queues. The wrappers cost a few
 microseconds a call; the ratios are measured without them.
+
+Last, per conversion, a bound: the fps it would reach if its pose workers
+cost what the landmarkers alone do, with as many cores busy, and the rest
+of the conversion were only that decode, background, draw and encode. On a
+CPU-bound machine no pipeline around the same landmarkers can pass it.
 """
 
 from __future__ import annotations
@@ -161,6 +166,16 @@ def child_convert(path: Path, model: Path, background: str, breakdown: bool,
             "cores": cpu / wall, "core_ms": per_frame, "bytes": size}
 
 
+def _bound_fps(ceiling: dict, core_ms: dict) -> float:
+    """The most a conversion could reach on this machine: the landmarkers'
+    own core-ms per frame and cores busy when they run alone at once, plus
+    the work every frame of a conversion needs besides (decoding it, its
+    background, drawing, encoding), with nothing else: no tracking, no
+    quality gate, no idle core. CPU-bound, fps = cores busy / core-ms."""
+    around = sum(core_ms[k] for k in ("decode", "background", "draw", "encode"))
+    return ceiling["cores"] * 1000.0 / (ceiling["core_ms"] + around)
+
+
 def _in_subprocess(device: str, *args: str) -> dict:
     out = subprocess.run([sys.executable, "-m", "bench.conversion", "--device", device,
                           "--child", *args],
@@ -213,6 +228,10 @@ def main() -> int:
               f"{plain['bytes'] / 1e6:.2f} MB)")
         parts = "  ".join(f"{k} {v:.1f}" for k, v in timed["core_ms"].items())
         print(f"  core-ms per frame: {parts}  (total {sum(timed['core_ms'].values()):.1f})")
+        bound = _bound_fps(ceiling, timed["core_ms"])
+        print(f"  bound: {bound:.1f} fps = {bound / infer['fps']:.2f}x one landmarker, if the "
+              f"pose workers cost what {workers} landmarkers alone do, with their cores busy, "
+              "and the conversion did only its decode, background, draw and encode besides")
     return 0
 
 

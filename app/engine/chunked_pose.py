@@ -150,53 +150,57 @@ class ChunkedPose:
             return self.stop.is_set() or current.abandoned.is_set()
 
         try:
-            for frame in prefetch(self._frames(chunk, reader), self.stop):
-                if gone():
-                    return continued
-                f = frame.index
-                cut = shots.new_shot(frame.image)
-                n = self._chunk_at(f)
-                past_end = f >= current.chunk.end and n > current.chunk.number
-                if past_end and cut and self._owner(n) != worker:
-                    # A seam at a cut: chunk n's pass restarted here too.
+            with prefetch(self._frames(chunk, reader), self.stop) as frames:
+                # The landmarker loads (a few tenths of a second) while the
+                # decoder seeks to the chunk, not after.
+                shots.ready()
+                for frame in frames:
+                    if gone():
+                        return continued
+                    f = frame.index
+                    cut = shots.new_shot(frame.image)
+                    n = self._chunk_at(f)
+                    past_end = f >= current.chunk.end and n > current.chunk.number
+                    if past_end and cut and self._owner(n) != worker:
+                        # A seam at a cut: chunk n's pass restarted here too.
+                        if not self.handovers.abandon_up_to(current, n):
+                            return continued  # this pass was dropped meanwhile
+                        if self.handovers.claim(current, n):
+                            current.queue.put(Handoff(n, f, reader.corrupt_packets, at_cut=True))
+                            ended = True
+                            return continued
+                        # Chunk n was dropped by a pass we ran through: go on.
+                    landmarks = shots.detect(frame.image, round(frame.time_s * 1000))
+                    self.detections[worker] += 1
+                    pose = PoseFrame(index=f, time_s=frame.time_s, width=frame.width,
+                                     height=frame.height, landmarks=landmarks, pts=frame.pts,
+                                     scene_cut=cut)
+                    if not past_end:
+                        current.publish(f, landmarks)  # warm-up or our own chunk
+                        current.queue.put(PassResult(pose, reader.corrupt_packets))
+                        continue
                     if not self.handovers.abandon_up_to(current, n):
                         return continued  # this pass was dropped meanwhile
-                    if self.handovers.claim(current, n):
-                        current.queue.put(Handoff(n, f, reader.corrupt_packets, at_cut=True))
+                    if self._owner(n) == worker:
+                        # Our own next chunk: this pass simply goes on as its pass.
+                        if not self.handovers.claim(current, n):
+                            return continued
+                        current.queue.put(Handoff(n, f, reader.corrupt_packets))
+                        current.end()
+                        current = self.passes[n]
+                        continued.add(n)
+                        agreeing = 0
+                        current.publish(f, landmarks)
+                        current.queue.put(PassResult(pose, reader.corrupt_packets))
+                        continue
+                    theirs = self.passes[n].landmarks_at(f, gone)
+                    current.queue.put(PassResult(pose, reader.corrupt_packets))
+                    agreeing = agreeing + 1 if theirs is not None and same_people(
+                        landmarks, theirs) else 0
+                    if agreeing >= self.agreement_frames and self.handovers.claim(current, n):
+                        current.queue.put(Handoff(n, f + 1, reader.corrupt_packets))
                         ended = True
                         return continued
-                    # Chunk n was dropped by a pass we ran through: go on.
-                landmarks = shots.detect(frame.image, round(frame.time_s * 1000))
-                self.detections[worker] += 1
-                pose = PoseFrame(index=f, time_s=frame.time_s, width=frame.width,
-                                 height=frame.height, landmarks=landmarks, pts=frame.pts,
-                                 scene_cut=cut)
-                if not past_end:
-                    current.publish(f, landmarks)  # warm-up or our own chunk
-                    current.queue.put(PassResult(pose, reader.corrupt_packets))
-                    continue
-                if not self.handovers.abandon_up_to(current, n):
-                    return continued  # this pass was dropped meanwhile
-                if self._owner(n) == worker:
-                    # Our own next chunk: this pass simply goes on as its pass.
-                    if not self.handovers.claim(current, n):
-                        return continued
-                    current.queue.put(Handoff(n, f, reader.corrupt_packets))
-                    current.end()
-                    current = self.passes[n]
-                    continued.add(n)
-                    agreeing = 0
-                    current.publish(f, landmarks)
-                    current.queue.put(PassResult(pose, reader.corrupt_packets))
-                    continue
-                theirs = self.passes[n].landmarks_at(f, gone)
-                current.queue.put(PassResult(pose, reader.corrupt_packets))
-                agreeing = agreeing + 1 if theirs is not None and same_people(
-                    landmarks, theirs) else 0
-                if agreeing >= self.agreement_frames and self.handovers.claim(current, n):
-                    current.queue.put(Handoff(n, f + 1, reader.corrupt_packets))
-                    ended = True
-                    return continued
             if not gone():
                 current.queue.put(EndOfVideo(reader.corrupt_packets))
                 ended = True

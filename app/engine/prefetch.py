@@ -26,40 +26,55 @@ def _wait_put(q: queue.Queue, item, stop: threading.Event) -> bool:
     return False
 
 
-def prefetch(frames: Iterator[Frame], stop: threading.Event, depth: int = 4) -> Iterator[Frame]:
+class prefetch:  # noqa: N801 - used like the generator function it was
     """Decodes on a helper thread, `depth` frames ahead, so decoding overlaps
-    inference; stops when `stop` is set or the consumer goes away."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    end = object()
-    local_stop = threading.Event()
+    inference. The thread starts at once, so a seek to a chunk's start runs
+    while the caller loads its landmarker. Iterate it on one thread; it ends
+    when `stop` is set. Use it as a context manager (or call `close`): that
+    stops the helper thread and closes `frames`.
+    """
 
-    def run() -> None:
+    def __init__(self, frames: Iterator[Frame], stop: threading.Event, depth: int = 4) -> None:
+        self._frames, self._stop = frames, stop
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._end = object()
+        self._local_stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="posecloak-decode", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        q, local_stop = self._queue, self._local_stop
         try:
-            for frame in frames:
-                if not _wait_put(q, frame, local_stop) or stop.is_set():
+            for frame in self._frames:
+                if not _wait_put(q, frame, local_stop) or self._stop.is_set():
                     return
-            _wait_put(q, end, local_stop)
+            _wait_put(q, self._end, local_stop)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             _wait_put(q, Failed(exc), local_stop)
 
-    thread = threading.Thread(target=run, name="posecloak-decode", daemon=True)
-    thread.start()
-    try:
+    def __iter__(self) -> Iterator[Frame]:
         while True:
             try:
-                item = q.get(timeout=0.1)
+                item = self._queue.get(timeout=0.1)
             except queue.Empty:
-                if stop.is_set():
+                if self._stop.is_set():
                     return
                 continue
-            if item is end:
+            if item is self._end:
                 return
             if isinstance(item, Failed):
                 raise item.error
             yield item
-    finally:
-        local_stop.set()
-        thread.join()
-        close = getattr(frames, "close", None)
+
+    def close(self) -> None:
+        self._local_stop.set()
+        self._thread.join()
+        close = getattr(self._frames, "close", None)
         if close is not None:
             close()
+
+    def __enter__(self) -> prefetch:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

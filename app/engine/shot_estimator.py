@@ -49,10 +49,15 @@ class ShotEstimator:
         self._close()
         self._cuts.forget()
 
-    def detect(self, image: np.ndarray, timestamp_ms: int) -> np.ndarray:
+    def ready(self) -> None:
+        """Makes the landmarker for the next frame now, if there is none
+        (else the first `detect` makes it)."""
         if self._estimator is None:
             self._estimator = self._make()
             self.landmarkers += 1
+
+    def detect(self, image: np.ndarray, timestamp_ms: int) -> np.ndarray:
+        self.ready()
         return self._estimator.detect(image, timestamp_ms)
 
     @property

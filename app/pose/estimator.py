@@ -29,52 +29,84 @@ _silenced = False  # fd 2 already points at the null device for good
 
 
 _stderr_lock = threading.Lock()
+_quiet_users = 0  # loaders inside _quiet_native_stderr (with fd 2 on the null device)
+_saved_stderr: int | None = None  # the real fd 2 meanwhile
 
 
 @contextmanager
 def _quiet_native_stderr():
     """TFLite prints alignment warnings straight to fd 2 while loading; hide
     them so the CLI's stderr carries only our own messages. fd 2 is process
-    wide, so concurrent loaders take turns (else one could restore another's
-    /dev/null)."""
+    wide, so the first of concurrent loaders points it at the null device
+    and the last one back; none waits for another's load (two pose workers
+    load their landmarkers at once: in turns, a conversion started a
+    quarter of a second later)."""
+    global _quiet_users, _saved_stderr
     with _stderr_lock:
-        if _silenced:
-            yield
-            return
-        try:
-            saved = os.dup(2)
-            devnull = os.open(os.devnull, os.O_WRONLY)
-        except OSError:
-            yield
-            return
-        try:
-            os.dup2(devnull, 2)
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            os.close(devnull)
+        entered = not _silenced
+        if entered:
+            if _quiet_users == 0:
+                _saved_stderr = _null_fd2()
+            _quiet_users += 1
+    try:
+        yield
+    finally:
+        if entered:
+            with _stderr_lock:
+                _quiet_users -= 1
+                if _quiet_users == 0 and _saved_stderr is not None:
+                    os.dup2(_saved_stderr, 2)
+                    os.close(_saved_stderr)
+                    _saved_stderr = None
+
+
+def _null_fd2() -> int | None:
+    """Points fd 2 at the null device; returns a copy of the old fd 2
+    (None, and nothing changed, when the descriptors cannot be had)."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        return None
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        os.close(saved)
+        return None
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    return saved
 
 
 def silence_native_logs() -> None:
     """Sends native (C++) stderr chatter of MediaPipe/TFLite to the null device
     for the rest of the process, while Python's sys.stderr keeps the real
     terminal. Set POSECLOAK_DEBUG=1 to see the native logs."""
-    global _silenced
+    global _silenced, _saved_stderr
     if _silenced or os.environ.get("POSECLOAK_DEBUG"):
         return
-    try:
-        import sys
-        sys.stderr.flush()
-        saved = os.dup(2)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        os.close(devnull)
-        sys.stderr = os.fdopen(saved, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8",
-                               errors="backslashreplace", closefd=False)
+    import sys
+    with _stderr_lock:
+        try:
+            sys.stderr.flush()
+        except (OSError, ValueError, AttributeError):
+            return
+        if _saved_stderr is not None:
+            # Loaders have fd 2 on the null device now: the real one is theirs
+            # to put back, and becomes sys.stderr's instead.
+            saved, _saved_stderr = _saved_stderr, None
+        else:
+            saved = _null_fd2()
+        if saved is None:
+            return
+        try:
+            sys.stderr = os.fdopen(saved, "w", buffering=1,
+                                   encoding=getattr(sys.stderr, "encoding", None) or "utf-8",
+                                   errors="backslashreplace", closefd=False)
+        except (OSError, ValueError):
+            os.dup2(saved, 2)
+            os.close(saved)
+            return
         _silenced = True
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 _fallback_lock = threading.Lock()
