@@ -1,6 +1,7 @@
 """The tabs below the preview: Queue, Plots and Analysis. Plots and Analysis
-are built on first use, so that importing pyqtgraph (about a second) does not
-delay the window's first paint."""
+are built after start-up (or on first use, if that comes sooner), so that
+importing pyqtgraph (about a second) does not delay the window's first
+paint."""
 
 from __future__ import annotations
 
@@ -28,7 +29,24 @@ class BottomTabs(QTabWidget):
         self.addTab(self._plots_placeholder, "Plots")
         self._analysis_placeholder = QWidget()
         self.addTab(self._analysis_placeholder, "Analysis")
-        QTimer.singleShot(0, lambda: self.plots)
+
+    @property
+    def panels_built(self) -> bool:
+        """Whether the Plots and Analysis panels exist (see `build_panels`)."""
+        return self._plots is not None and self._analysis is not None
+
+    @property
+    def plots_built(self) -> bool:
+        return self._plots is not None
+
+    def build_panels(self) -> None:
+        """Builds the Plots panel now and the Analysis view at the next turn
+        of the event loop (about 100 and 40 ms of the GUI thread, so the
+        event loop runs between them). Called once pyqtgraph is imported off
+        the GUI thread (app/gui/import_warmup.py), at start-up, so that
+        neither is built while a live preview or an export runs."""
+        _ = self.plots
+        QTimer.singleShot(0, self, lambda: self.analysis)
 
     @property
     def plots(self):
@@ -50,9 +68,11 @@ class BottomTabs(QTabWidget):
         return self._analysis
 
     def set_dark(self, dark: bool) -> None:
-        self.plots.set_dark(dark)
-        if self._analysis is not None:
-            self._analysis.set_dark(dark)
+        """Themes the panels built so far; the others take `dark()` when built
+        (building one here would import pyqtgraph on the GUI thread)."""
+        for panel in (self._plots, self._analysis):
+            if panel is not None:
+                panel.set_dark(dark)
 
     def show_queue(self) -> None:
         self.setCurrentWidget(self.queue)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool, Signal
+from PySide6.QtCore import QThreadPool, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
@@ -27,6 +27,7 @@ from app.gui.export_actions import ExportActions
 from app.gui.export_panel import ExportPanel
 from app.gui.export_queue import ExportController
 from app.gui.icons import app_icon
+from app.gui.import_warmup import ImportWarmup
 from app.gui.live_panel import LivePanel
 from app.gui.model_controller import ModelController
 from app.gui.people_panel import PeoplePanel
@@ -93,6 +94,11 @@ class MainWindow(QMainWindow):
             theme.apply(self.settings.theme)
         self.model.resolve()
         self.refresh_cameras()
+        # Modules needed later are imported on a helper thread once the event
+        # loop runs, then the Plots and Analysis panels are built from them.
+        self.import_warmup = ImportWarmup(parent=self)
+        self.import_warmup.done.connect(self.bottom.build_panels)
+        QTimer.singleShot(0, self, self.import_warmup.start)
 
     # layout ------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -235,13 +241,17 @@ class MainWindow(QMainWindow):
             self.live.start_selected()
 
     def _on_live_frame(self, frame) -> None:
-        self.plots.add_live_frame(frame)
+        # Until the Plots panel exists (the first second or so of the app)
+        # frames are not plotted: building it here would block the preview.
+        if self.bottom.plots_built:
+            self.plots.add_live_frame(frame)
         self.distant_hint.add(frame.result.pose)
 
     def _on_live_running(self, running: bool) -> None:
         if running:
-            self.plots.clear_live()
-            self.plots.show_live()
+            if self.bottom.plots_built:
+                self.plots.clear_live()
+                self.plots.show_live()
             self.distant_hint.restart()
 
     # exports --------------------------------------------------------------------------------
@@ -291,6 +301,7 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.dialogs.suppressed = True
         self.model.closing = self.export_actions.closing = True
+        self.import_warmup.stop()
         self.live.shutdown()
         self.exports.shutdown()
         QThreadPool.globalInstance().waitForDone(15000)
