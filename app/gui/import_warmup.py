@@ -37,7 +37,6 @@ class ImportWarmup(QObject):
         self.modules = modules
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
-        self._finished = threading.Event()
 
     def start(self) -> None:
         if self._thread is not None or self._stopped.is_set():
@@ -45,10 +44,6 @@ class ImportWarmup(QObject):
         self._thread = threading.Thread(target=self._run, name="posecloak-import-warmup",
                                         daemon=True)
         self._thread.start()
-
-    @property
-    def finished(self) -> bool:
-        return self._finished.is_set()
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """No further import starts; waits for the one under way (imports
@@ -65,6 +60,5 @@ class ImportWarmup(QObject):
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001 - the first real use raises it where it is shown
                 pass
-        self._finished.set()
         if not self._stopped.is_set():
             self.done.emit()
