@@ -17,6 +17,7 @@ from enum import Enum
 from pathlib import Path
 
 from app.base.errors import PoseCloakError
+from app.base.setting_spec import check_fields, setting
 from app.base.style import RGB, RenderStyle
 
 DEFAULT_MAX_PEOPLE = 4
@@ -35,10 +36,20 @@ class BackgroundSpec:
     """What the user chose. `path` is an image or video; `color` is the solid
     colour, and also the letterbox colour in fit mode."""
 
-    color: RGB = (0, 0, 0)
-    path: Path | None = None
-    fit: FitMode = FitMode.FIT
-    loop: bool = True  # background video: loop (True) or hold its last frame
+    # The CLI sets colour and path with one --background, and loop with
+    # --bg-loop/--bg-hold (app/cli/arguments.py).
+    color: RGB = setting((0, 0, 0), title="Background colour",
+                         help="colour behind the skeleton, and around a fitted picture")
+    path: Path | None = setting(None, title="Background file",
+                                help="image or video behind the skeleton")
+    fit: FitMode = setting(FitMode.FIT, title="Fit", flag="--fit",
+                           choices=tuple(m.value for m in FitMode),
+                           help="how a background of another size is fitted")
+    loop: bool = setting(True, title="Loop background video",
+                         help="loop a shorter background video (else hold its last frame)")
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
     @property
     def kind(self) -> str:
@@ -67,22 +78,32 @@ def parse_tiles(text: str | None) -> tuple[int, int] | str | None:
 class DetectionSettings:
     """How people are found in a frame (MediaPipe's options and tiles)."""
 
-    max_people: int | None = None  # None: 4, or 16 with tiles
-    min_detection_confidence: float = 0.5
-    min_presence_confidence: float = 0.5
-    min_tracking_confidence: float = 0.5
-    tiles: str | None = None  # None (off), "auto" or "COLSxROWS"
-    device: str = "cpu"  # "gpu": MediaPipe's GPU delegate, falling back to the CPU
+    max_people: int | None = setting(  # None: 4, or 16 with tiles
+        None, title="Max people", low=1, high=64, step=1, parse=int, flag="--max-people",
+        help=f"the most people found in one frame (default {DEFAULT_MAX_PEOPLE}, or "
+        f"{DEFAULT_MAX_PEOPLE_WITH_TILES} when finding distant people)")
+    min_detection_confidence: float = setting(
+        0.5, title="Detection confidence", low=0.0, high=1.0, step=0.05,
+        flag="--min-detection-confidence",
+        help="how sure the detector must be that a person is there")
+    min_presence_confidence: float = setting(
+        0.5, title="Presence confidence", low=0.0, high=1.0, step=0.05,
+        flag="--min-presence-confidence",
+        help="how sure the model must be that a found person is still there")
+    min_tracking_confidence: float = setting(
+        0.5, title="Tracking confidence", low=0.0, high=1.0, step=0.05,
+        flag="--min-tracking-confidence",
+        help="below this, a tracked person is searched for again")
+    tiles: str | None = setting(  # None (off), "auto" or "COLSxROWS" (parse_tiles)
+        None, title="Find distant people", flag="--tiles", metavar="auto|COLSxROWS", parse=str,
+        help="find distant people by detecting on overlapping upscaled tiles (slower)")
+    device: str = setting(  # "gpu": MediaPipe's GPU delegate, falling back to the CPU
+        "cpu", title="Runs on", choices=DEVICES, flag="--device",
+        help="where the pose model runs: gpu uses MediaPipe's GPU delegate (Linux), and falls "
+        "back to the CPU, saying so once, where it cannot start")
 
     def __post_init__(self) -> None:
-        if self.device not in DEVICES:
-            raise ValueError("the device is cpu or gpu")
-        if self.max_people is not None and not 1 <= self.max_people <= 64:
-            raise ValueError("max people must be between 1 and 64")
-        for v in (self.min_detection_confidence, self.min_presence_confidence,
-                  self.min_tracking_confidence):
-            if not 0.0 <= v <= 1.0:
-                raise ValueError("confidences must be between 0 and 1")
+        check_fields(self)
 
     @property
     def people_limit(self) -> int:
@@ -101,17 +122,24 @@ class DetectionSettings:
 class PeopleSettings:
     """What happens to people over time: IDs, gaps, smoothing, hiding."""
 
-    smoothing: float = 0.0  # One-Euro strength 0..1, 0 = off (app/people/smoothing.py)
-    exclude_ids: frozenset[int] = frozenset()
-    only_largest: bool = False  # keep the main subject only
-    interpolate_gaps: int = 0  # fill gaps shorter than this many frames (0/1 = off)
-    track_memory: int = 10  # frames an unseen person keeps their ID
+    smoothing: float = setting(  # One-Euro strength (app/people/smoothing.py)
+        0.0, title="Steadiness", low=0.0, high=1.0, step=0.05, flag="--smooth",
+        metavar="STRENGTH",
+        help="smoothing of jittery joints in previews, recordings, videos and keypoints "
+        "alike (0 = off)")
+    exclude_ids: frozenset[int] = setting(
+        frozenset(), title="Left out", flag="--exclude-id", metavar="ID", parse=int,
+        help="hide the person with this ID (repeatable)")
+    only_largest: bool = setting(False, title="Main subject only", flag="--only-largest",
+                                 help="keep only the largest person in each frame")
+    interpolate_gaps: int = setting(  # 0/1 = off
+        0, title="Fill gaps", unit="frames", low=0, step=1, flag="--interpolate-gaps",
+        metavar="N", help="fill landmark gaps shorter than N frames")
+    track_memory: int = setting(10, title="Track memory", unit="frames", low=0, step=1,
+                                help="frames an unseen person keeps their ID")
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.smoothing <= 1.0:
-            raise ValueError("smoothing strength must be between 0 and 1")
-        if self.interpolate_gaps < 0 or self.track_memory < 0:
-            raise ValueError("frame counts must be 0 or more")
+        check_fields(self)
         object.__setattr__(self, "exclude_ids", frozenset(int(i) for i in self.exclude_ids))
 
 
@@ -120,13 +148,18 @@ DEFAULT_CUTOFF_HZ = 6.0  # Winter's usual cutoff for gait kinematics (and Sports
 
 @dataclass(frozen=True)
 class AnalysisSettings:
-    cutoff_hz: float = DEFAULT_CUTOFF_HZ  # zero-lag Butterworth low-pass of the angles
-    min_track_s: float = 0.5  # shorter tracks (spurious detections) are left out
-    title: str = ""  # shown in the report; only ever what the user typed
+    cutoff_hz: float = setting(
+        DEFAULT_CUTOFF_HZ, title="Cutoff", unit="Hz", low=0.1, high=100.0, step=0.1,
+        flag="--cutoff", metavar="HZ",
+        help="low-pass cutoff of the joint angles (zero-lag Butterworth)")
+    min_track_s: float = setting(0.5, title="Shortest track", unit="s", low=0.0,
+                                 help="shorter tracks (spurious detections) are left out")
+    title: str = setting("", title="Report title", flag="--title",
+                         help="title of the report (it names no file unless you put the "
+                         "name here)")  # only ever what the user typed
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.cutoff_hz <= 100.0:
-            raise ValueError("the cutoff must be between 0 and 100 Hz")
+        check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -138,8 +171,16 @@ class SkeletonSettings:
     detection: DetectionSettings = field(default_factory=DetectionSettings)
     people: PeopleSettings = field(default_factory=PeopleSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)  # report, JSON
-    keep_audio: bool = False  # voices identify people: audio only on request
-    jobs: int = 0  # pose workers; 0 = one per CPU core
+    # Voices identify people: audio only on request. The CLI's --keep-audio
+    # and --no-audio are a pair (app/cli/arguments.py).
+    keep_audio: bool = setting(False, title="Keep audio",
+                               help="keep the source's audio (off by default: voices can "
+                               "identify people)")
+    jobs: int = setting(0, title="Pose workers", low=0, step=1, flag="--jobs",
+                        help="pose workers on separate chunks (0 = one per CPU core)")
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
     @property
     def min_confidence(self) -> float:

@@ -149,6 +149,33 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def setting_paths(cls: Any = None, prefix: str = "") -> dict[str, Any]:
+    """{"skeleton.style.thickness": RenderStyle, ...}: every saved field's
+    dotted key and the dataclass it belongs to (nested values included, as
+    "skeleton.style")."""
+    cls = StudioSettings if cls is None else cls
+    paths: dict[str, Any] = {}
+    defaults = cls()
+    for f in fields(cls):
+        key = prefix + f.name
+        paths[key] = cls
+        value = getattr(defaults, f.name)
+        if hasattr(value, "__dataclass_fields__"):
+            paths.update(setting_paths(type(value), key + "."))
+    return paths
+
+
+def check_keys() -> None:
+    """Preset keys and converter names must name settings fields, so a field
+    renamed in app/base/settings.py cannot silently stop being saved."""
+    paths = setting_paths()
+    names = {key.rpartition(".")[2] for key in paths}
+    unknown = [k for k in PRESET_KEYS if k not in paths] + [
+        k for k in _CONVERTERS if k not in names]
+    if unknown:
+        raise AssertionError(f"saved-settings keys that name no field: {unknown}")
+
+
 def _converter(name: str, default: Any) -> Callable[[Any], Any]:
     if name in _CONVERTERS:
         return _CONVERTERS[name]
@@ -217,3 +244,6 @@ def from_dict(data: Any, base: StudioSettings | None = None) -> StudioSettings:
     if isinstance(data, dict) and "skeleton" not in data and _version(data) < 3:
         data = _from_flat(data)
     return _merge(base or StudioSettings(), data)
+
+
+check_keys()

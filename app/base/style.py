@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.base.setting_spec import check_fields, setting
+
 RGB = tuple[int, int, int]
 
 _NAMED: dict[str, RGB] = {
@@ -50,27 +52,44 @@ class RenderStyle:
     """How a skeleton is drawn. Sizes are output pixels for a 720 px short side
     and scale with the output, so a style looks the same at any resolution."""
 
-    color: RGB = (0, 229, 255)
+    color: RGB = setting((0, 229, 255), title="Skeleton colour", flag="--color",
+                         help="skeleton colour: a name, #rrggbb or r,g,b", parse=parse_color)
     # When set, left/right/centre parts take their own colours instead.
-    left_color: RGB | None = None
-    right_color: RGB | None = None
-    center_color: RGB | None = None
-    thickness: float = 4.0
-    joint_radius: float = 5.0
-    opacity: float = 1.0
-    min_confidence: float = 0.5
-    show_face: bool = True
-    antialias: bool = True
-    color_by_person: bool = False
-    show_ids: bool = False
+    left_color: RGB | None = setting(None, title="Left side colour", flag="--left-color",
+                                     help="colour of the left side", parse=parse_color)
+    right_color: RGB | None = setting(None, title="Right side colour", flag="--right-color",
+                                      help="colour of the right side", parse=parse_color)
+    center_color: RGB | None = setting(None, title="Centre colour", flag="--center-color",
+                                       help="colour of the centre line and face",
+                                       parse=parse_color)
+    thickness: float = setting(4.0, title="Thickness", unit="px", low=0.0, high=20.0, step=0.5,
+                               flag="--thickness", fmt="{:.1f} px",
+                               help="line thickness in pixels at 720p, scaled with the video "
+                               "(0 hides the lines)")
+    joint_radius: float = setting(5.0, title="Joint radius", unit="px", low=0.0, high=20.0,
+                                  step=0.5, flag="--radius", fmt="{:.1f} px",
+                                  help="joint dot radius in pixels at 720p, scaled with the "
+                                  "video (0 hides the dots)")
+    # The app's slider starts at 0.05: an invisible skeleton looks like a fault.
+    opacity: float = setting(1.0, title="Opacity", low=0.0, high=1.0, step=0.05,
+                             slider=(0.05, 1.0), flag="--opacity", fmt="{:.0%}",
+                             help="how opaque the skeleton is")
+    min_confidence: float = setting(0.5, title="Minimum confidence", low=0.0, high=1.0,
+                                    step=0.05, flag="--min-confidence",
+                                    help="points the model is less sure of than this are "
+                                    "neither drawn nor exported as valid (0 = every point)")
+    show_face: bool = setting(True, title="Face points", flag="--no-face", negated=True,
+                              help="face points (nose, eyes, ears, mouth) in video and "
+                              "keypoints")
+    antialias: bool = setting(True, title="Smooth edges", flag="--no-antialias", negated=True,
+                              help="soft (anti-aliased) edges on lines")
+    color_by_person: bool = setting(False, title="Colour by person", flag="--color-by-person",
+                                    help="one colour per tracked person")
+    show_ids: bool = setting(False, title="Show person IDs", flag="--show-ids",
+                             help="label each person with their ID")
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.opacity <= 1.0:
-            raise ValueError("opacity must be between 0 and 1")
-        if not 0.0 <= self.min_confidence <= 1.0:
-            raise ValueError("minimum confidence must be between 0 and 1")
-        if self.thickness < 0 or self.joint_radius < 0:
-            raise ValueError("thickness and joint radius must not be negative")
+        check_fields(self)
 
     @property
     def sided(self) -> bool:

@@ -18,9 +18,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from app.base.setting_spec import spec_of
+from app.base.settings import DEVICES, DetectionSettings
 from app.base.studio_settings import StudioSettings
 from app.gui.settings_panel import SettingsPanel
-from app.gui.widgets import form_group
+from app.gui.widgets import form_group, tooltip_of
+
+_DEVICE_LABELS = {"cpu": "CPU", "gpu": "GPU where available"}  # one per DEVICES
 
 
 def default_output_dir() -> Path:
@@ -93,10 +97,9 @@ class ExportPanel(SettingsPanel):
         model_row.addWidget(self.retry_download)
         model_row.addStretch(1)
         self.device = QComboBox()
-        self.device.addItem("CPU", "cpu")
-        self.device.addItem("GPU where available", "gpu")
-        self.device.setToolTip("GPU: MediaPipe's GPU delegate (Linux); where it cannot start, "
-                               "the CPU is used and the log says so once")
+        for device in DEVICES:
+            self.device.addItem(_DEVICE_LABELS[device], device)
+        self.device.setToolTip(tooltip_of(spec_of(DetectionSettings, "device")))
         form.addRow(self.offline)
         form.addRow("Runs on", self.device)
         form.addRow(self.model_label)

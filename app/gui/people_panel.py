@@ -10,13 +10,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
 )
 
+from app.base.setting_spec import spec_of
+from app.base.settings import DetectionSettings, PeopleSettings
 from app.base.studio_settings import StudioSettings
+from app.base.style import RenderStyle
 from app.gui.settings_panel import SettingsPanel
-from app.gui.widgets import ValueSlider, form_group
+from app.gui.widgets import ValueSlider, form_group, spin_box_for, tooltip_of
 from app.pose.tiles import AUTO_SMALL_RULE
 
 
@@ -24,32 +26,27 @@ class PeoplePanel(SettingsPanel):
 
     def _build(self, layout: QVBoxLayout) -> None:
         box, form = form_group("Detection")
-        self.max_people = QSpinBox()
-        self.max_people.setRange(1, 64)
-        self.max_people.setToolTip("The most people found in one frame (4 by default, 16 "
-                                   "when finding distant people)")
+        self.max_people = spin_box_for(DetectionSettings, "max_people")
         form.addRow("Max people", self.max_people)
         self.tiles = QCheckBox("Find distant people (slower)")
         self.tiles.setToolTip("Also search enlarged tiles of the frame, for small people far "
                               f"from the camera; {AUTO_SMALL_RULE}")
         form.addRow(self.tiles)
         self.only_largest = QCheckBox("Main subject only")
-        self.only_largest.setToolTip("Keep only the largest person in each frame")
+        self.only_largest.setToolTip(tooltip_of(spec_of(PeopleSettings, "only_largest")))
         form.addRow(self.only_largest)
         layout.addWidget(box)
 
         box, form = form_group("Smoothing")
         # One value for the preview, recordings and exports, so an export
         # moves exactly as steadily as the preview did.
-        self.smoothing = ValueSlider(0, 1, 0.05, "{:.2f}",
-                                     "Steadies jittery joints in the preview, recordings, "
-                                     "exported videos and keypoints alike (0 = off)")
+        self.smoothing = ValueSlider.for_setting(PeopleSettings, "smoothing")
         form.addRow("Steadiness", self.smoothing)
         layout.addWidget(box)
 
         box, form = form_group("Identity")
         self.color_by_person = QCheckBox("Colour by person")
-        self.color_by_person.setToolTip("Each tracked person gets their own colour")
+        self.color_by_person.setToolTip(tooltip_of(spec_of(RenderStyle, "color_by_person")))
         self.show_ids = QCheckBox("Show person IDs")
         self.show_ids.setToolTip("Write each person's ID above them (in exports too)")
         form.addRow(self.color_by_person)

@@ -6,9 +6,11 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout
 
+from app.base.setting_spec import spec_of
 from app.base.studio_settings import StudioSettings
+from app.base.style import RenderStyle
 from app.gui.settings_panel import SettingsPanel
-from app.gui.widgets import ColorButton, ValueSlider, form_group
+from app.gui.widgets import ColorButton, ValueSlider, form_group, tooltip_of
 
 
 class StylePanel(SettingsPanel):
@@ -30,14 +32,10 @@ class StylePanel(SettingsPanel):
         layout.addWidget(box)
 
         box, form = form_group("Lines and joints")
-        self.thickness = ValueSlider(0.5, 20, 0.5, "{:.1f} px",
-                                     "Line thickness (pixels at 720p; scales with the video)")
-        self.radius = ValueSlider(0, 20, 0.5, "{:.1f} px", "Joint dot radius (0 hides the dots)")
-        self.opacity = ValueSlider(0.05, 1, 0.05, "{:.0%}", "How opaque the skeleton is")
-        self.confidence = ValueSlider(0, 1, 0.05, "{:.2f}",
-                                      "Points the model is less sure of than this are not "
-                                      "drawn or exported (0 = show every point; 0.5 is a "
-                                      "good start)")
+        self.thickness = ValueSlider.for_setting(RenderStyle, "thickness")
+        self.radius = ValueSlider.for_setting(RenderStyle, "joint_radius")
+        self.opacity = ValueSlider.for_setting(RenderStyle, "opacity")
+        self.confidence = ValueSlider.for_setting(RenderStyle, "min_confidence")
         form.addRow("Thickness", self.thickness)
         form.addRow("Joint radius", self.radius)
         form.addRow("Opacity", self.opacity)
@@ -46,10 +44,9 @@ class StylePanel(SettingsPanel):
 
         box, form = form_group("Details")
         self.face = QCheckBox("Face points")
-        self.face.setToolTip("Draw and export nose, eyes, ears and mouth points")
+        self.face.setToolTip(tooltip_of(spec_of(RenderStyle, "show_face")))
         self.antialias = QCheckBox("Smooth edges")
-        self.antialias.setToolTip("Draw lines with soft edges instead of jagged pixel steps "
-                                  "(anti-aliasing)")
+        self.antialias.setToolTip(tooltip_of(spec_of(RenderStyle, "antialias")))
         form.addRow(self.face)
         form.addRow(self.antialias)
         layout.addWidget(box)

@@ -11,10 +11,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSlider,
+    QSpinBox,
     QToolButton,
     QWidget,
 )
 
+from app.base.setting_spec import SettingSpec, spec_of
 from app.base.style import RGB, format_color
 
 
@@ -106,6 +108,17 @@ class ValueSlider(QWidget):
         self.slider.valueChanged.connect(self._on_slider_moved)
         self._on_slider_moved(self.slider.value(), emit=False)
 
+    @classmethod
+    def for_setting(cls, settings_class: type, name: str,
+                    parent: QWidget | None = None) -> ValueSlider:
+        """The slider of a described setting: its range (or the narrower
+        slider range its description allows), step, format and help."""
+        spec = spec_of(settings_class, name)
+        low, high = spec.slider or (spec.low, spec.high)
+        if low is None or high is None or spec.step is None:
+            raise ValueError(f"{name}: a slider needs a bounded range and a step")
+        return cls(low, high, spec.step, spec.fmt, tooltip_of(spec), parent)
+
     def value(self) -> float:
         return round(self._min + self.slider.value() * self._step, 6)
 
@@ -120,6 +133,22 @@ class ValueSlider(QWidget):
         self.label.setText(self._fmt.format(self.value()))
         if emit:
             self.value_changed.emit(self.value())
+
+
+def tooltip_of(spec: SettingSpec) -> str:
+    """A setting's help as the app's tooltip (a sentence)."""
+    return spec.help[:1].upper() + spec.help[1:]
+
+
+def spin_box_for(settings_class: type, name: str, parent: QWidget | None = None) -> QSpinBox:
+    """The whole-number box of a described setting: its range and help."""
+    spec = spec_of(settings_class, name)
+    box = QSpinBox(parent)
+    box.setRange(int(spec.low if spec.low is not None else 0),
+                 int(spec.high if spec.high is not None else 2**31 - 1))
+    box.setSingleStep(int(spec.step or 1))
+    box.setToolTip(tooltip_of(spec))
+    return box
 
 
 def form_group(title: str) -> tuple[QGroupBox, QFormLayout]:

@@ -46,7 +46,7 @@ def test_settings_persist_across_a_new_window(qtbot, store, out_dir, tmp_path):
     # The preset is offered and brings its look back.
     presets = [second.presets.itemText(i) for i in range(second.presets.count())]
     assert "Bold & bright" in presets
-    second.style_panel.thickness.slider.setValue(2)
+    second.style_panel.thickness.slider.setValue(3)  # 0, 0.5, 1, 1.5 px
     assert second.settings.style.thickness == 1.5
     second.presets.setCurrentIndex(presets.index("Bold & bright"))
     second.presets.activated.emit(presets.index("Bold & bright"))
