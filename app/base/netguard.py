@@ -32,8 +32,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import urllib.request
 
 # A proxy URL no HTTP client can use: libcurl fails with "unsupported proxy
 # scheme" before resolving or connecting anything.
@@ -102,7 +106,7 @@ def environment_proxies(env: Mapping[str, str]) -> dict[str, str]:
     return proxies
 
 
-def user_opener():
+def user_opener() -> urllib.request.OpenerDirector:
     """A urllib opener that goes out the way the user's other programs do:
     through the proxy of their environment (honouring their NO_PROXY), else
     the system's proxy settings (Windows registry, macOS network settings),
@@ -110,17 +114,19 @@ def user_opener():
     import urllib.request
     proxies = environment_proxies(original_environ())
     no_proxy = proxies.pop("no", "")
+    bypass: Callable[[str], bool]
     if proxies:
-        def bypass(host: str) -> bool:
-            return bool(no_proxy) and bool(urllib.request.proxy_bypass_environment(
+        def bypass_environment(host: str) -> bool:
+            return bool(no_proxy) and bool(urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
                 host, {"no": no_proxy}))
+        bypass = bypass_environment
     else:
         proxies, bypass = _system_proxies()
 
     class UserProxyHandler(urllib.request.ProxyHandler):
         # urllib's own bypass check reads os.environ, where the proxies are
         # blocked; decide from the user's settings instead.
-        def proxy_open(self, req, proxy, type):  # noqa: A002 - urllib's name
+        def proxy_open(self, req: Any, proxy: str, type: str) -> Any:  # noqa: A002 - urllib's name
             if req.host and bypass(req.host):
                 return None
             return super().proxy_open(req, proxy, type)
@@ -128,7 +134,7 @@ def user_opener():
     return urllib.request.build_opener(UserProxyHandler(proxies))
 
 
-def _system_proxies():
+def _system_proxies() -> tuple[dict[str, str], Callable[[str], bool]]:
     import urllib.request
     if sys.platform == "win32":
         return urllib.request.getproxies_registry(), urllib.request.proxy_bypass_registry

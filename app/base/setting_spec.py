@@ -90,7 +90,7 @@ def spec_of(cls_or_value: Any, name: str) -> SettingSpec:
     raise KeyError(f"{name} is not a described setting of {cls_or_value!r}")
 
 
-def described_fields(cls_or_value: Any) -> Iterator[tuple[dataclasses.Field, SettingSpec]]:
+def described_fields(cls_or_value: Any) -> Iterator[tuple[dataclasses.Field[Any], SettingSpec]]:
     """The fields of a settings dataclass that carry a description, in order."""
     for f in dataclasses.fields(cls_or_value):
         if _KEY in f.metadata:

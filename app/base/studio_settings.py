@@ -106,14 +106,14 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def to_dict(settings: StudioSettings, keys: tuple[str, ...] | None = None) -> dict:
+def to_dict(settings: StudioSettings, keys: tuple[str, ...] | None = None) -> dict[str, Any]:
     """The JSON form; `keys` ("theme", "skeleton.style", ...)
     keeps only those parts (a preset)."""
     data = _encode(settings)
     if keys is None:
         data["version"] = SETTINGS_VERSION
         return data
-    out: dict = {}
+    out: dict[str, Any] = {}
     for key in keys:
         outer, _, inner = key.partition(".")
         if inner:
@@ -127,7 +127,7 @@ def _rgb(v: Any) -> tuple[int, int, int]:
     rgb = tuple(int(c) for c in v)
     if len(rgb) != 3 or not all(0 <= c <= 255 for c in rgb):
         raise ValueError(v)
-    return rgb  # type: ignore[return-value]
+    return rgb[0], rgb[1], rgb[2]
 
 
 def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -212,16 +212,17 @@ def _merge(base: Any, data: Any) -> Any:
         return base
 
 
-def _version(data: dict) -> int:
+def _version(data: dict[str, Any]) -> int:
     version = data.get("version")
     return version if isinstance(version, int) and not isinstance(version, bool) else 1
 
 
-def _from_flat(data: dict) -> dict:
+def _from_flat(data: dict[str, Any]) -> dict[str, Any]:
     """A file (or preset) from before version 3, flat: its skeleton parts
     move into "skeleton"; "pose" is now "detection", which also takes the
     people's "tiles"; "export_smoothing" is the skeleton's smoothing."""
-    skeleton = {k: data[k] for k in ("style", "background", "keep_audio", "jobs") if k in data}
+    skeleton: dict[str, Any] = {
+        k: data[k] for k in ("style", "background", "keep_audio", "jobs") if k in data}
     if _version(data) < 2:
         skeleton.pop("keep_audio", None)
     detection = dict(data.get("pose") or {})

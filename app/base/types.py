@@ -73,7 +73,8 @@ class PoseFrame:
     height: int
     landmarks: np.ndarray = field(default_factory=empty_landmarks)
     ids: tuple[int, ...] = ()
-    valid: np.ndarray | None = None
+    # None: every landmark valid; __post_init__ always stores an array.
+    valid: np.ndarray = None  # type: ignore[assignment]
     pts: int | None = None
     scene_cut: bool = False
 
@@ -103,7 +104,8 @@ class PoseFrame:
 
     def with_people(self, landmarks: np.ndarray, ids: tuple[int, ...],
                     valid: np.ndarray | None) -> PoseFrame:
-        return replace(self, landmarks=landmarks, ids=tuple(ids), valid=valid)
+        return replace(self, landmarks=landmarks, ids=tuple(ids),
+                       valid=valid)  # type: ignore[arg-type]  # None: all valid
 
     def select(self, rows: list[int] | np.ndarray) -> PoseFrame:
         """A copy that keeps only the given person rows."""

@@ -7,6 +7,7 @@ or holds its last frame past its end.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -15,6 +16,7 @@ import numpy as np
 from app.base.errors import BackgroundError, PoseCloakError
 from app.base.settings import BackgroundSpec, FitMode
 from app.base.style import RGB
+from app.base.types import Frame
 
 
 class Background(Protocol):
@@ -100,9 +102,9 @@ class VideoBackground:
         info = self._info
         self._period = info.duration_s if info.duration_s > 0 else \
             max(1, info.frame_count) / float(info.fps or 30)
-        self._frames = None
-        self._current = None  # the Frame on screen
-        self._ahead = None  # the next decoded Frame, not yet shown
+        self._frames: Iterator[Frame] = iter(())  # read from at the first frame_at
+        self._current: Frame | None = None  # the Frame on screen
+        self._ahead: Frame | None = None  # the next decoded Frame, not yet shown
         self._cycle = -1
         self._cached_index = -1
         self._cached: np.ndarray | None = None
@@ -126,15 +128,18 @@ class VideoBackground:
         while self._ahead is not None and self._ahead.time_s <= local + 1e-9:
             self._current = self._ahead
             self._ahead = next(self._frames, None)
-        if self._current.index != self._cached_index or self._cached is None:
+        current = self._current
+        assert current is not None  # _restart raised otherwise
+        if current.index != self._cached_index or self._cached is None:
             w, h = self._size
             self._cached = _readonly(np.ascontiguousarray(
-                fit_image(self._current.image, w, h, self._fit, self._fill)))
-            self._cached_index = self._current.index
+                fit_image(current.image, w, h, self._fit, self._fill)))
+            self._cached_index = current.index
         return self._cached
 
     def close(self) -> None:
-        self._frames = self._current = self._ahead = None
+        self._frames = iter(())
+        self._current = self._ahead = None
 
 
 def open_background(spec: BackgroundSpec, width: int, height: int) -> Background:

@@ -21,7 +21,7 @@ from app.base.settings import (
 )
 from app.base.types import Frame, PoseFrame
 from app.draw.render import SkeletonRenderer
-from app.engine.backgrounds import open_background
+from app.engine.backgrounds import Background, open_background
 from app.engine.estimators import open_estimator
 from app.engine.shot_estimator import ShotEstimator
 from app.people.processor import PeopleProcessor
@@ -148,7 +148,7 @@ class LivePainter:
 
     def __init__(self) -> None:
         self._renderer: SkeletonRenderer | None = None
-        self._background = None
+        self._background: Background | None = None
         self._background_key: tuple | None = None
 
     def paint(self, estimate: Estimate, settings: LiveSettings) -> LiveResult:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -51,7 +52,7 @@ _STOP_RECORDING = object()
 class LiveFrame:
     """What the GUI gets per shown frame: the result and the rates."""
 
-    result: LiveResult
+    result: LiveResult | None  # None only until the drawing thread fills it in
     source: SourceInfo
     capture_fps: float
     inference_fps: float
@@ -218,7 +219,7 @@ class LiveLoop:
             if record:
                 self._record(result)
             self._publish(replace(frame, result=result))
-        self._stage.submit(draw)
+        self._on_drawing_thread(draw)
 
     def _alert(self, event: Event, now_s: float) -> None:
         """A fall is confirmed HOLD_S after it happened: its clock time is
@@ -229,7 +230,7 @@ class LiveLoop:
         def log() -> None:  # the recording is the drawing thread's
             if self._recorder is not None:
                 self._recorder.log_alert(event)
-        self._stage.submit(log)
+        self._on_drawing_thread(log)
         self.listener.fall_detected(alert)
 
     def _take_settings(self, processor: LiveProcessor) -> bool:
@@ -248,12 +249,18 @@ class LiveLoop:
         if notify:
             self.listener.frame_ready()
 
+    def _on_drawing_thread(self, call: Callable[[], None]) -> None:
+        stage = self._stage
+        if stage is None:
+            raise RuntimeError("the live loop is not running")
+        stage.submit(call)
+
     # recording (commands taken on the loop's thread, run on the drawing one) ----
     def _take_record_command(self, info: SourceInfo) -> None:
         with self._lock:
             command, self._record_command = self._record_command, None
         if command is not None:
-            self._stage.submit(lambda: self._apply_record_command(command, info))
+            self._on_drawing_thread(lambda: self._apply_record_command(command, info))
 
     def _apply_record_command(self, command: object, info: SourceInfo) -> None:
         if command is _STOP_RECORDING:

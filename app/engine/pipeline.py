@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,8 @@ from app.engine.analysis_files import (
     write_report_files,
 )
 from app.engine.backgrounds import background_still, open_background
-from app.engine.chunked_pose import ChunkedPose, plan_chunks
+from app.engine.chunk_plan import plan_chunks
+from app.engine.chunked_pose import ChunkedPose
 from app.engine.estimators import open_estimator
 from app.engine.jobs import ConvertJob, resolve_jobs, validate_job
 from app.engine.keypoints import open_keypoint_writer
@@ -47,7 +49,7 @@ from app.engine.serial_stage import SerialStage
 from app.people.processor import PeopleProcessor
 from app.pose.model import file_sha256
 
-FrameFn = Callable[[PoseFrame, np.ndarray], None]
+FrameFn = Callable[[PoseFrame, np.ndarray | None], None]  # None: no video is drawn
 
 
 # --------------------------------------------------------------------------
@@ -165,7 +167,8 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
     workers = ChunkedPose(job.source, info, pts, chunks, used_jobs,
                           lambda: open_estimator(model_path, settings.detection), stop)
     with ExitStack() as stack:
-        encoder = encoding = None
+        encoder: VideoEncoder | None = None
+        encoding: SerialStage | None = None
         if job.video:
             tmp = stack.enter_context(atomic_output(job.output, overwrite=job.overwrite))
             background = open_background(settings.background, out_w, out_h)
@@ -191,13 +194,14 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
         def emit(pose: PoseFrame) -> None:
             valid = visible_mask(pose, settings.style)  # drawn = exported as valid
             canvas = None
-            if encoder is not None:
+            if encoder is not None and encoding is not None:
                 if fmt.alpha:
                     canvas = renderer.render_rgba(out_w, out_h, pose, valid)
                 else:
                     # A background video starts with the output's first frame.
                     canvas = renderer.render(background.frame_at(pose.time_s - start_s), pose, valid)
-                encoding.submit(lambda canvas=canvas, pts=pose.pts: encoder.write(canvas, pts))
+                # A decoded video frame always has its pts (None is for stills).
+                encoding.submit(partial(encoder.write, canvas, pose.pts))  # type: ignore[arg-type]
             for w in writers:
                 w.write(pose, valid)
             if analysis is not None:
@@ -226,12 +230,12 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
             # stopped short of the file's last frame (a damaged tail).
             ends_at = (source_end[1] if source_end is not None and tally.last_pts == source_end[0]
                        else None)
-            if encoder is not None:
+            if encoder is not None and encoding is not None:
                 encoding.close()
                 encoder.close(ends_at)
             analyzed = _finish_analysis(writers, analysis, report_tmp)
         except BaseException:
-            if encoder is not None:
+            if encoder is not None and encoding is not None:
                 encoding.close(raise_error=False)
                 encoder.abort()
             raise

@@ -11,15 +11,13 @@ The cut test itself runs on the decoded frame before it goes to the model
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from app.people.scene_cuts import CutDetector, CutRule
 from app.pose.devices import NOWHERE, RanOn
+from app.pose.protocol import EstimatorFactory, PoseEstimating
 
-# -> an object with detect(rgb, ms), close() and ran_on (app/pose/devices.py)
-EstimatorFactory = Callable[[], object]
+__all__ = ["EstimatorFactory", "ShotEstimator"]
 
 
 class ShotEstimator:
@@ -33,7 +31,7 @@ class ShotEstimator:
     def __init__(self, make_estimator: EstimatorFactory, rule: CutRule = CutRule()) -> None:
         self._make = make_estimator
         self._cuts = CutDetector(rule)
-        self._estimator = None
+        self._estimator: PoseEstimating | None = None
         self.landmarkers = 0  # made so far (bench/ids.py prints the cost)
         self._closed = NOWHERE  # what the landmarkers of earlier shots ran on
 
@@ -49,16 +47,16 @@ class ShotEstimator:
         self._close()
         self._cuts.forget()
 
-    def ready(self) -> None:
+    def ready(self) -> PoseEstimating:
         """Makes the landmarker for the next frame now, if there is none
-        (else the first `detect` makes it)."""
+        (else the first `detect` makes it); returns it."""
         if self._estimator is None:
             self._estimator = self._make()
             self.landmarkers += 1
+        return self._estimator
 
-    def detect(self, image: np.ndarray, timestamp_ms: int) -> np.ndarray:
-        self.ready()
-        return self._estimator.detect(image, timestamp_ms)
+    def detect(self, image: np.ndarray, timestamp_ms: int | None = None) -> np.ndarray:
+        return self.ready().detect(image, timestamp_ms)
 
     @property
     def running_on(self) -> RanOn:

@@ -11,7 +11,9 @@ estimator: a closed wrapper lets go of its landmarkers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,6 @@ class RanOn:
 NOWHERE = RanOn()  # no landmarker (yet)
 
 
-def ran_on_all(estimators) -> RanOn:
+def ran_on_all(estimators: Iterable[Any]) -> RanOn:
     """The tallies of several estimators added up."""
     return sum((e.ran_on for e in estimators), NOWHERE)

@@ -15,6 +15,7 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -93,7 +94,8 @@ def silence_native_logs() -> None:
         if _saved_stderr is not None:
             # Loaders have fd 2 on the null device now: the real one is theirs
             # to put back, and becomes sys.stderr's instead.
-            saved, _saved_stderr = _saved_stderr, None
+            saved: int | None = _saved_stderr
+            _saved_stderr = None
         else:
             saved = _null_fd2()
         if saved is None:
@@ -204,7 +206,7 @@ class PoseEstimator:
 
         self.device = "cpu"  # where this landmarker runs
         self.fallback_reason: str | None = None  # why not on the GPU, when it was asked for
-        self._landmarker = None
+        self._landmarker: Any = None
         gpu_failure: str | None = None
         if options.device == "gpu":
             try:

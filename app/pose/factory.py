@@ -8,15 +8,17 @@ from pathlib import Path
 
 from app.base.settings import DetectionSettings
 from app.pose.estimator import PoseEstimator
+from app.pose.protocol import PoseEstimating
 from app.pose.windows import ResizeFn
 
 
 def make_pose_estimator(model_path: Path, detection: DetectionSettings, *, video: bool = True,
-                        resize: ResizeFn | None = None, gate: bool = True):
+                        resize: ResizeFn | None = None, gate: bool = True) -> PoseEstimating:
     """A TiledPoseEstimator when tiles are on (it needs `resize`, given by the
     engine, to enlarge tiles), else a plain PoseEstimator; inside a
     GatedPoseEstimator unless `gate` is false (benchmarks compare the two)."""
     grid = detection.tile_grid
+    inner: PoseEstimating
     if grid is None:
         inner = PoseEstimator(model_path, detection, video=video)
     elif resize is None:

@@ -39,6 +39,7 @@ import numpy as np
 
 from app.pose.devices import RanOn, ran_on_all
 from app.pose.merge import pose_boxes, same_person
+from app.pose.protocol import PoseEstimating
 from app.pose.quality import (
     FOLLOWED_PRESENCE,
     Verdict,
@@ -89,7 +90,7 @@ class GatedPoseEstimator:
         self.inner, self.model_path, self.options = inner, model_path, options
         self.video, self.resize = video, resize
         self.tiled = options.tile_grid is not None  # `inner` searches upscaled tiles
-        self._checker = None
+        self._checker: PoseEstimating | None = None
         self._last_ms: int | None = None
         self._kept: list[_Seen] = []
         self._shot_start = True

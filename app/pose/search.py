@@ -172,7 +172,7 @@ def search_again(estimator, rgb: np.ndarray, resize: ResizeFn | None, limit: int
             touched, share = open_share(hidden, window)
             if touched and share >= MIN_OPEN_SHARE:
                 found.append(detect_in(estimator, masked, window, resize))
-        added = []
+        added: list[np.ndarray] = []
         for person in _merged(found, width, height, limit):
             if verdict(person, width, height) is Verdict.REJECT or any(
                     same_person(person, other, width, height) for other in [*people, *added]):

@@ -138,7 +138,8 @@ class TiledPoseEstimator:
         return list(self._tiles or [])
 
     def _setup(self, width: int, height: int) -> None:
-        cols, rows = auto_grid(width, height) if self.grid == "auto" else self.grid
+        grid = self.grid
+        cols, rows = auto_grid(width, height) if isinstance(grid, str) else grid  # str: "auto"
         tiles = plan_tiles(width, height, cols, rows, self.overlap) if cols * rows > 1 else []
         self._dropped += ran_on_all(self._tile_estimators)
         for est in self._tile_estimators:

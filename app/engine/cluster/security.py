@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from app.base.errors import PoseCloakError
 
@@ -37,7 +38,7 @@ def security_for(files: TlsFiles):
     from distributed.security import Security
     files.check()
     if not files.given:
-        security = Security()  # Dask's configuration (distributed.comm.tls.*)
+        security: Any = Security()  # Dask's configuration (distributed.comm.tls.*)
         if not security.tls_ca_file or not security.tls_client_cert:
             raise PoseCloakError("tls:// needs certificates: --tls-ca-file and --tls-cert "
                                  "(and --tls-key), or distributed.comm.tls settings in Dask's "
