@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from app.base.errors import Cancelled, OutputError
+from app.base.files import clean_stale_partials
 from app.base.settings import SkeletonSettings
 from app.engine.jobs import ConvertJob
 from app.engine.pipeline import convert
-from app.media.outputs import clean_stale_partials
 from app.media.video import probe
 from tests.helpers.clips import frames_of, write_clip
 from tests.helpers.corpus import ROOT, cli_env, gradient_frames, leftovers, partials

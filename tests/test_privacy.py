@@ -800,7 +800,7 @@ def test_only_the_output_is_written(tagged_source, model_path, tmp_path, monkeyp
 
 
 def test_temp_names_are_hidden_marked_and_beside_the_target(tmp_path):
-    from app.media.outputs import temp_path_for
+    from app.base.files import temp_path_for
     tmp = temp_path_for(tmp_path / "My Clip.mp4")
     assert tmp.parent == tmp_path
     assert tmp.name.startswith(".My Clip") and PARTIAL_MARK in tmp.name

@@ -8,14 +8,15 @@ import argparse
 import sys
 
 from app.base.errors import PoseCloakError
+from app.cli.batch_view import error_line
 from app.cli.progress import print_converted
+from app.engine.messages import describe_error
 
 
 def _print_outcome(outcome) -> None:
-    from app.engine.messages import describe_error
     job = outcome.job
     if outcome.error is not None:
-        print(f"posecloak: error: {describe_error(outcome.error)}", file=sys.stderr)
+        error_line(describe_error(outcome.error))
         return
     if outcome.skipped:
         print(f"{job.source.name} -> {job.output} (already converted; skipped)")
@@ -25,7 +26,7 @@ def _print_outcome(outcome) -> None:
 
 
 def cmd_convert_on_cluster(args: argparse.Namespace) -> int:
-    from app.cli.main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, _planned
+    from app.engine.batch import EXIT_FAILED, EXIT_USAGE
     from app.engine.cluster.address import check_allowed, parse_cluster
     from app.engine.cluster.client import EXTRA_MISSING, connection_security, dask_available
     from app.engine.cluster.security import TlsFiles
@@ -42,15 +43,19 @@ def cmd_convert_on_cluster(args: argparse.Namespace) -> int:
         print(f"posecloak: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
+    from app.base.files import file_sha256
+    from app.cli.batch_view import exit_after
+    from app.cli.planning import planned
     from app.cli.progress import ProgressBar
+    from app.engine.batch import BatchReport
     from app.engine.cluster.batch import run_batch
     from app.engine.cluster.client import open_client
-    from app.pose.model import file_sha256
 
-    planned = _planned(args)
-    if planned is None:
+    plan = planned(args)
+    if plan is None:
         return EXIT_FAILED
-    jobs, problems, model = planned
+    jobs, problems, model = plan
+    report = BatchReport(total=len(jobs), problems=len(problems))
     bar = ProgressBar("batch", sys.stderr, enabled=not args.quiet)
 
     def progress(p) -> None:
@@ -59,20 +64,19 @@ def cmd_convert_on_cluster(args: argparse.Namespace) -> int:
 
     def outcome(o) -> None:
         bar.finish(None)  # the line goes above the bar, which redraws
+        if o.error is not None:
+            report.failed.append((o.job.source, describe_error(o.error)))
+        else:
+            report.done += 1
         _print_outcome(o)
 
     try:
         with open_client(target, insecure=args.insecure_cluster, tls=tls) as client:
-            outcomes = run_batch(client, jobs, model, file_sha256(model), on_outcome=outcome,
-                                 on_progress=progress)
+            run_batch(client, jobs, model, file_sha256(model), on_outcome=outcome,
+                      on_progress=progress)
     except KeyboardInterrupt:
         bar.finish(None)
         print("posecloak: interrupted; the unfinished outputs were removed.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        report.interrupted = True
     bar.finish(None)
-    failed = sum(o.error is not None for o in outcomes)
-    done = len(outcomes) - failed
-    if len(jobs) > 1 or problems:
-        total = len(jobs) + len(problems)
-        print(f"Converted {done} of {total}; {total - done} failed.", file=sys.stderr)
-    return EXIT_FAILED if failed or problems else 0
+    return exit_after(report, "Converted")

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from pathlib import Path
 
 from app.base.errors import PoseCloakError
 from app.base.text import count_of
-from app.cli.arguments import build_parser, plan_jobs, settings_from_args
-
-EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+from app.cli.arguments import build_parser, settings_from_args
+from app.engine.batch import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 
 
 def _fail(message: str, code: int = EXIT_FAILED) -> int:
@@ -27,70 +25,27 @@ def _fail(message: str, code: int = EXIT_FAILED) -> int:
 # commands
 
 
-def _model_path(args: argparse.Namespace) -> Path:
-    from app.cli.progress import DownloadBar
-    from app.engine.model_ready import ready_model
-    return ready_model(args.model, args.model_variant, offline=True if args.offline else None,
-                       progress=DownloadBar(sys.stderr))
-
-
-def _inputs(args: argparse.Namespace) -> tuple[list[Path], list[str]]:
-    """The files the arguments name, and the problems, each already printed
-    as one error line."""
-    from app.engine.jobs import expand_inputs
-    inputs, problems = expand_inputs(args.inputs)
-    for message in problems:
-        print(f"posecloak: error: {message}", file=sys.stderr)
-    return inputs, problems
-
-
-def _planned(args: argparse.Namespace):
-    """(jobs, input problems, model path) for `convert`, or None when no
-    input was usable (the problems are printed)."""
-    inputs, problems = _inputs(args)
-    if not inputs:
-        return None
-    jobs = plan_jobs(args, inputs, settings_from_args(args))
-    return jobs, problems, _model_path(args)
-
-
 def cmd_convert(args: argparse.Namespace) -> int:
-    from app.cli.progress import ProgressBar, print_converted
-    from app.engine.messages import describe_error
+    from app.cli.batch_view import BarView, exit_after
+    from app.cli.planning import planned
+    from app.cli.progress import print_converted
+    from app.engine.batch import FileBatch, run_files
     from app.engine.pipeline import convert
 
     if args.cluster:
         from app.cli.cluster_command import cmd_convert_on_cluster
         return cmd_convert_on_cluster(args)
-    planned = _planned(args)
-    if planned is None:
+    plan = planned(args)
+    if plan is None:
         return EXIT_FAILED
-    jobs, problems, model = planned
-    failed: list[tuple[Path, str]] = []
-    done = 0
-    cancel = threading.Event()
-    for n, job in enumerate(jobs, 1):
-        label = f"[{n}/{len(jobs)}] {job.source.name}" if len(jobs) > 1 else job.source.name
-        bar = ProgressBar(label, sys.stderr, enabled=not args.quiet)
-        try:
-            result = convert(job, model, progress=bar.update, cancel=cancel)
-        except KeyboardInterrupt:
-            bar.finish(None)
-            print("posecloak: interrupted; the unfinished output was removed.", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
-            bar.finish(None)
-            message = describe_error(exc)
-            failed.append((job.source, message))
-            print(f"posecloak: error: {message}", file=sys.stderr)
-            continue
-        bar.finish(result)
-        done += 1
-        print_converted(job, result)
-    if len(jobs) > 1 or problems:
-        total = len(jobs) + len(problems)
-        print(f"Converted {done} of {total}; {total - done} failed.", file=sys.stderr)
-    return EXIT_FAILED if failed or problems else 0
+    jobs, problems, model = plan
+    batch = FileBatch(jobs, lambda job: job.source,
+                      lambda job, progress, cancel: convert(job, model, progress=progress,
+                                                            cancel=cancel),
+                      problems=len(problems))
+    view = BarView(quiet=args.quiet, name_of=lambda job: job.source.name, show=print_converted,
+                   removed="output was")
+    return exit_after(run_files(batch, view), "Converted")
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -99,18 +54,19 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     NAME_angles.csv and NAME_events.csv, all or nothing."""
     from contextlib import ExitStack
 
-    from app.cli.progress import ProgressBar
+    from app.cli.batch_view import BarView, exit_after
+    from app.cli.planning import inputs_of, model_path
     from app.engine.analysis_files import (
         ReportPaths,
         analyze_keypoint_file,
         open_report_outputs,
         write_report_files,
     )
+    from app.engine.batch import FileBatch, run_files
     from app.engine.jobs import ConvertJob
-    from app.engine.messages import describe_error
     from app.engine.pipeline import convert
 
-    inputs, problems = _inputs(args)
+    inputs, problems = inputs_of(args)
     if not inputs:
         return EXIT_FAILED
     settings = settings_from_args(args)
@@ -120,49 +76,46 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise PoseCloakError(f"{args.out_dir}: cannot create the output folder "
                                  f"({exc.strerror}).") from None
-    model = None
-    failed = 0
-    for n, src in enumerate(inputs, 1):
-        is_keypoints = src.suffix.lower() == ".json"
-        folder = args.out_dir or (src.parent if is_keypoints else Path("output"))
-        paths = ReportPaths.beside(folder, src.stem)
-        label = f"[{n}/{len(inputs)}] {src.name}" if len(inputs) > 1 else src.name
-        bar = ProgressBar(label, sys.stderr, enabled=not args.quiet and not is_keypoints)
-        try:
-            if not src.is_file():
-                raise PoseCloakError(f"{src}: no such file.")
-            if src.resolve() in {p.resolve() for p in paths.paths()}:
-                raise PoseCloakError(f"{src.name}: the report would overwrite the input.")
-            if is_keypoints:
-                with ExitStack() as stack:
-                    temps = open_report_outputs(stack, paths, args.overwrite)
-                    analysis = analyze_keypoint_file(src, settings.analysis)
-                    write_report_files(temps, analysis)
-            else:
-                folder.mkdir(parents=True, exist_ok=True)
-                model = model or _model_path(args)
-                job = ConvertJob(src, paths.html, settings, (), args.overwrite, paths, video=False)
-                result = convert(job, model, progress=bar.update)
-                bar.finish(result)
-                analysis = result.analysis
-        except KeyboardInterrupt:
-            bar.finish(None)
-            print("posecloak: interrupted; the unfinished outputs were removed.", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
-            bar.finish(None)
-            failed += 1
-            print(f"posecloak: error: {describe_error(exc)}", file=sys.stderr)
-            continue
+    models: list[Path] = []  # the model, found at the first video
+
+    def is_keypoints(src: Path) -> bool:
+        return src.suffix.lower() == ".json"
+
+    def paths_of(src: Path) -> ReportPaths:
+        folder = args.out_dir or (src.parent if is_keypoints(src) else Path("output"))
+        return ReportPaths.beside(folder, src.stem)
+
+    def analyze(src: Path, progress, _cancel):
+        paths = paths_of(src)
+        if not src.is_file():
+            raise PoseCloakError(f"{src}: no such file.")
+        if src.resolve() in {p.resolve() for p in paths.paths()}:
+            raise PoseCloakError(f"{src.name}: the report would overwrite the input.")
+        if is_keypoints(src):
+            with ExitStack() as stack:
+                temps = open_report_outputs(stack, paths, args.overwrite)
+                analysis = analyze_keypoint_file(src, settings.analysis)
+                write_report_files(temps, analysis)
+            return analysis, None
+        paths.html.parent.mkdir(parents=True, exist_ok=True)
+        models[:] = models or [model_path(args)]
+        job = ConvertJob(src, paths.html, settings, (), args.overwrite, paths, video=False)
+        result = convert(job, models[0], progress=progress)
+        return result.analysis, result
+
+    def show(src: Path, value) -> None:
+        analysis, _result = value
+        paths = paths_of(src)
         falls = sum(e.kind == "fall" for e in analysis.events)
         print(f"{src.name} -> {paths.html} ({count_of(len(analysis.people), 'person')}, "
               f"{count_of(falls, 'fall')})")
         print(f"  angles -> {paths.angles}\n  events -> {paths.events}")
-    if len(inputs) > 1 or problems:
-        total = len(inputs) + len(problems)
-        print(f"Analysed {total - failed - len(problems)} of {total}; "
-              f"{failed + len(problems)} failed.", file=sys.stderr)
-    return EXIT_FAILED if failed or problems else 0
+
+    batch = FileBatch(inputs, lambda src: src, analyze, problems=len(problems))
+    view = BarView(quiet=args.quiet, name_of=lambda src: src.name, show=show,
+                   removed="outputs were", bar_for=lambda src: not is_keypoints(src),
+                   result_of=lambda value: value[1])
+    return exit_after(run_files(batch, view), "Analysed")
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -186,8 +139,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    from app.pose.model import file_sha256
-    path = _model_path(args)
+    from app.base.files import file_sha256
+    from app.cli.planning import model_path
+    path = model_path(args)
     print(f"sha256: {file_sha256(path)}")  # the name outputs and manifests give it
     print(path)  # last, so `posecloak model | tail -1` is the path
     return 0

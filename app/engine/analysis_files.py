@@ -42,7 +42,7 @@ def open_report_outputs(stack: ExitStack, paths: ReportPaths, overwrite: bool) -
     """Temporary files for the three outputs, renamed when `stack` closes
     without an error and removed otherwise. Refuses existing files up front
     (without `overwrite`), before any work is done."""
-    from app.media.outputs import atomic_output
+    from app.base.files import atomic_output
     return ReportPaths(*(stack.enter_context(atomic_output(p, overwrite=overwrite))
                          for p in paths.paths()))
 

@@ -268,7 +268,7 @@ class LiveLoop:
         elif isinstance(command, RecordRequest):
             self._finish_recording()
             try:
-                from app.pose.model import file_sha256
+                from app.base.files import file_sha256
                 self._recorder = LiveRecorder(command, info.width, info.height, info.fps,
                                               self._settings.skeleton.style,
                                               model_sha256=file_sha256(self.model_path))

@@ -41,8 +41,8 @@ class LiveRecorder:
 
     def __init__(self, request: RecordRequest, width: int, height: int, fps: float,
                  style: RenderStyle, model_sha256: str | None = None) -> None:
+        from app.base.files import atomic_output
         from app.media.encoder import VideoEncoder
-        from app.media.outputs import atomic_output
         self.request = request
         self.frames = 0
         self._style = style
@@ -108,7 +108,7 @@ class LiveRecorder:
 
     def _write_alerts(self) -> None:
         from app.analysis.export import events_csv
-        from app.media.outputs import atomic_output
+        from app.base.files import atomic_output
         out = self.request.output
         path = out.with_name(f"{out.stem}_events.csv")
         tmp = self._stack.enter_context(atomic_output(path, overwrite=self.request.overwrite))

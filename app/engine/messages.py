@@ -12,6 +12,6 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, PoseCloakError):
         return str(exc)
     if isinstance(exc, OSError):
-        from app.media.outputs import describe_os_error
+        from app.base.files import describe_os_error
         return describe_os_error(exc, Path(getattr(exc, "filename", None) or "output"))
     return f"unexpected error: {type(exc).__name__}: {exc}"

@@ -31,6 +31,7 @@ import numpy as np
 
 from app.analysis.analysis import AnalysisAccumulator
 from app.base.errors import Cancelled, InputError
+from app.base.files import file_sha256
 from app.base.types import PoseFrame
 from app.draw.render import SkeletonRenderer, visible_mask
 from app.engine.analysis_files import (
@@ -47,7 +48,6 @@ from app.engine.keypoints import open_keypoint_writer
 from app.engine.results import ConvertResult, Progress, ProgressFn
 from app.engine.serial_stage import SerialStage
 from app.people.processor import PeopleProcessor
-from app.pose.model import file_sha256
 
 FrameFn = Callable[[PoseFrame, np.ndarray | None], None]  # None: no video is drawn
 
@@ -84,7 +84,7 @@ def convert(job: ConvertJob, model_path: Path, *, progress: ProgressFn | None = 
 
 
 def _open_keypoint_outputs(stack: ExitStack, job: ConvertJob, meta: dict) -> list:
-    from app.media.outputs import atomic_output
+    from app.base.files import atomic_output
     writers = []
     for path in job.keypoints:
         tmp = stack.enter_context(atomic_output(path, overwrite=job.overwrite))
@@ -136,8 +136,8 @@ class _Tally:
 
 def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | None,
                    cancel: threading.Event, on_frame: FrameFn | None) -> ConvertResult:
+    from app.base.files import atomic_output
     from app.media.encoder import VideoEncoder, even, output_format_for
-    from app.media.outputs import atomic_output
     from app.media.video import end_pts, probe, scan_pts
 
     started = time.monotonic()
@@ -264,8 +264,8 @@ def _tiles_note(settings, width: int, height: int) -> str | None:
 
 
 def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -> ConvertResult:
+    from app.base.files import atomic_output
     from app.media.images import encode_image, read_image
-    from app.media.outputs import atomic_output
     started = time.monotonic()
     settings = job.settings
     image = read_image(job.source)

@@ -85,7 +85,7 @@ class SettingsStore:
 
     def save_preset(self, name: str, settings: StudioSettings) -> Path:
         """Writes the look part of `settings` (style, background, people)."""
-        from app.media.outputs import write_bytes_atomic
+        from app.base.files import write_bytes_atomic
         self.presets_dir.mkdir(parents=True, exist_ok=True)
         path = self.presets_dir / _preset_file_name(name)
         look = to_dict(settings, PRESET_KEYS)

@@ -14,12 +14,15 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 import zipfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
+from typing import BinaryIO
 
 from app.base.errors import ModelError
+from app.base.files import file_sha256 as file_sha256  # its home; importable here as before
+from app.base.files import replaced_on_success
 
 VARIANTS = ("lite", "full", "heavy")
 DEFAULT_VARIANT = "full"
@@ -118,23 +121,6 @@ def check_model_file(path: Path) -> Path:
     return path
 
 
-_hashes: dict[tuple[str, int, int], str] = {}
-
-
-def file_sha256(path: Path) -> str:
-    """The file's SHA-256 (hex), remembered per path, size and modification
-    time, so naming the model in every output costs one read per process."""
-    st = Path(path).stat()
-    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _hashes:
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
-        _hashes[key] = digest.hexdigest()
-    return _hashes[key]
-
-
 def hash_record_path(model: Path) -> Path:
     return model.with_name(model.name + HASH_SUFFIX)
 
@@ -193,18 +179,27 @@ def download_model(variant: str = DEFAULT_VARIANT, *, progress: ProgressFn | Non
     dest_dir = dest_dir or cache_dir()
     target = dest_dir / model_filename(variant)
     url = url or _URL.format(v=variant)
-    try:
-        dest_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".download-", suffix=".task", dir=dest_dir)
-    except OSError as exc:
-        raise ModelError(f"cannot write the model cache at {dest_dir} ({exc.strerror}).") from None
-    tmp = Path(tmp_name)
+    with ExitStack() as stack:
+        try:
+            dest_dir.mkdir(parents=True, exist_ok=True)
+            tmp = stack.enter_context(replaced_on_success(target))
+            out = stack.enter_context(open(tmp, "xb"))
+        except OSError as exc:
+            raise ModelError(f"cannot write the model cache at {dest_dir} ({exc.strerror}).") from None
+        _download_into(out, tmp, target, url, progress)
+    return target
+
+
+def _download_into(out: BinaryIO, tmp: Path, target: Path, url: str,
+                   progress: ProgressFn | None) -> None:
+    """Fills `out` (the open file `tmp`) from `url` and checks it; `tmp`
+    replaces `target` once the caller's block ends without an error."""
     try:
         digest = hashlib.sha256()
         # The user's own proxy (or none): the process's proxy variables are
         # blocked for native code (app/base/netguard.py).
         from app.base.netguard import user_opener
-        with os.fdopen(fd, "wb") as out, user_opener().open(url, timeout=60) as resp:
+        with user_opener().open(url, timeout=60) as resp:
             total = int(resp.headers.get("Content-Length") or 0)
             done = 0
             while chunk := resp.read(1 << 16):
@@ -213,34 +208,21 @@ def download_model(variant: str = DEFAULT_VARIANT, *, progress: ProgressFn | Non
                 done += len(chunk)
                 if progress:
                     progress(done, total)
+        out.close()
         check_model_file(tmp)
         # The hash first: a model in the cache always has its record.
         write_hash_record(target, digest.hexdigest())
-        os.replace(tmp, target)
     except ModelError:
-        tmp.unlink(missing_ok=True)
         raise ModelDownloadFailed("the downloaded pose model is damaged; check the connection "
                                   "and try again.", "what arrived was not the model") from None
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         reason = download_failure_reason(exc)
         raise ModelDownloadFailed(f"could not download the pose model ({reason}); connect to "
                                   f"the internet once, or set {ENV_MODEL} to a "
                                   "pose_landmarker .task file.", reason) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
 
 
 def write_hash_record(model: Path, sha256: str) -> None:
     """Records `model`'s SHA-256 beside it (atomically), as `sha256sum` prints it."""
-    record = hash_record_path(model)
-    fd, tmp = tempfile.mkstemp(prefix=".hash-", dir=record.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(f"{sha256}  {model.name}\n")
-        os.replace(tmp, record)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replaced_on_success(hash_record_path(model)) as tmp:
+        tmp.write_text(f"{sha256}  {model.name}\n", encoding="ascii")

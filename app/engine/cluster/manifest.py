@@ -12,13 +12,12 @@ import dataclasses
 import enum
 import hashlib
 import json
-import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.base.files import file_sha256 as file_digest
+from app.base.files import replaced_on_success
 from app.engine.jobs import ConvertJob
-from app.pose.model import file_sha256 as file_digest
 
 MANIFEST_NAME = ".posecloak-manifest.json"
 SCHEMA = "posecloak-manifest"
@@ -132,15 +131,9 @@ class Manifest:
                 "entries": {k: e.to_json() for k, e in sorted(self.entries.items())}}
         # A fresh name opened exclusively ("x"): the user's umask applies, as
         # for the outputs beside it.
-        tmp = self.path.with_name(f"{MANIFEST_NAME}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
-        try:
-            with open(tmp, "x", encoding="utf-8") as f:
-                json.dump(data, f, indent=1)
-                f.write("\n")
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with replaced_on_success(self.path) as tmp, open(tmp, "x", encoding="utf-8") as f:
+            json.dump(data, f, indent=1)
+            f.write("\n")
 
 
 def entry_for(job: ConvertJob, model_sha256: str) -> Entry:

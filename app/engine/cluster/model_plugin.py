@@ -9,8 +9,6 @@ Imported only where the cluster is used: it needs the `cluster` extra.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from distributed.diagnostics.plugin import WorkerPlugin
@@ -54,25 +52,20 @@ def install_model(local_directory: str | Path, data: bytes, sha256: str) -> Path
         raise ModelError(f"the pose model sent to this worker has SHA-256 {actual[:12]}..., not "
                          f"the client's {sha256[:12]}...; it was refused.")
     target = cached_model_path(local_directory, sha256)
-    from app.pose.model import file_sha256
+    from app.base.files import file_sha256
     if target.is_file() and file_sha256(target) == sha256:
         return target  # this worker has it already (a restart, a second batch)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".model-", suffix=".task", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from app.base.files import replaced_on_success
+    with replaced_on_success(target) as tmp:
+        tmp.write_bytes(data)
     return target
 
 
 def worker_model(local_directory: str | Path, sha256: str) -> Path:
     """The worker's copy of the client's model, refused unless its SHA-256 is
     the client's (a copy changed on disk, or another client's model)."""
-    from app.pose.model import file_sha256
+    from app.base.files import file_sha256
     path = cached_model_path(local_directory, sha256)
     if not path.is_file():
         raise ModelError(f"this worker has no pose model with SHA-256 {sha256[:12]}... (the "

@@ -31,9 +31,9 @@ class TaskResult:
 def remove_partials_of(job: ConvertJob) -> None:
     """Removes temp files of this job's outputs left by a worker that died
     on another machine (a dead process on this one is cleaned anyway by
-    app.media.outputs): the scheduler runs a task on one worker at a time,
+    app.base.files): the scheduler runs a task on one worker at a time,
     so nobody else is writing them."""
-    from app.media.outputs import TEMP_MARK
+    from app.base.files import TEMP_MARK
     for target in job.outputs():
         prefix = f".{target.stem}{TEMP_MARK}-"
         try:
