@@ -2,8 +2,8 @@
 every observer hears of it (the window among them), with who changed it."""
 
 from app.base.settings import DetectionSettings
-from app.base.studio_settings import StudioSettings
-from app.engine.app_state import EVERYTHING, AppState
+from app.studio.app_state import EVERYTHING, AppState
+from app.studio.studio_settings import StudioSettings
 
 
 def test_edits_reach_every_observer_once_with_their_origin():

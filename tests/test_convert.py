@@ -14,8 +14,8 @@ import pytest
 from app.base.settings import BackgroundSpec, FitMode, SkeletonSettings
 from app.base.style import RenderStyle
 from app.engine.jobs import ConvertJob
-from app.engine.keypoints import read_keypoints
 from app.engine.pipeline import convert
+from app.media.keypoints import read_keypoints
 from app.media.video import iter_frames, probe
 from tests.helpers.clips import frames_of, write_clip
 
@@ -145,7 +145,7 @@ def test_keypoint_json_and_csv_agree_with_video(carphone_out, model_path):
 def test_parallel_chunks_match_single_worker(tmp_path, vtest, model_path):
     """Two workers on time chunks give the same frames, stamps and people as
     one: the distant pedestrian a fresh pass misses is not lost at the seam."""
-    from app.engine.keypoints import keypoints_to_arrays
+    from app.media.keypoints import keypoints_to_arrays
     from app.media.video import VideoReader
     from tests.helpers.seams import seam_losses
     # vtest frames 120..359: a pedestrian is in view around the middle.

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from app.base.settings import DetectionSettings
-from app.base.studio_settings import StudioSettings, from_dict, to_dict
 from app.cli.arguments import build_parser, settings_from_args
 from app.pose.estimator import PoseEstimator, gpu_fallback_line
+from app.studio.studio_settings import StudioSettings, from_dict, to_dict
 from tests.helpers.clips import frames_of, write_clip
 from tests.helpers.gpu import PretendGpu
 from tests.test_cli import run_cli

@@ -13,7 +13,7 @@ from app.base.style import RenderStyle
 from app.base.types import PoseFrame
 from app.cli.main import main as cli_main
 from app.draw.render import SkeletonRenderer, visible_mask
-from app.engine.keypoints import read_keypoints
+from app.media.keypoints import read_keypoints
 from app.media.video import iter_frames
 from app.people.processor import GapFiller, PeopleProcessor
 from tests.helpers.clips import write_clip

@@ -836,7 +836,7 @@ def test_saved_settings_from_before_the_opt_in_keep_audio_off():
     """Clause 7 in the app: a settings file written when audio was on by
     default says keep_audio=true without the user having chosen it, so it is
     not read; a choice saved since is."""
-    from app.base.studio_settings import StudioSettings, from_dict, to_dict
+    from app.studio.studio_settings import StudioSettings, from_dict, to_dict
     assert StudioSettings().keep_audio is False
     old = {"style": {}, "keep_audio": True}  # a flat file from before versions
     assert from_dict(old).keep_audio is False

@@ -11,8 +11,8 @@ import pytest
 
 from app.base.settings import DetectionSettings
 from app.cli.main import main as cli_main
-from app.engine.keypoints import read_keypoints
 from app.media.images import encode_image, resize_rgb
+from app.media.keypoints import read_keypoints
 from app.pose.factory import make_pose_estimator
 from app.pose.merge import pose_boxes
 from app.pose.quality import Verdict, frame_presence, implausible_body, verdict

@@ -17,16 +17,16 @@ from app.base.settings import (
     PeopleSettings,
     SkeletonSettings,
 )
-from app.base.studio_settings import (
+from app.base.style import RenderStyle
+from app.cli.arguments import build_parser, settings_from_args
+from app.cli.setting_options import dest_of
+from app.studio.studio_settings import (
     PRESET_KEYS,
     StudioSettings,
     from_dict,
     setting_paths,
     to_dict,
 )
-from app.base.style import RenderStyle
-from app.cli.arguments import build_parser, settings_from_args
-from app.cli.setting_options import dest_of
 
 SECTIONS = {"style": RenderStyle, "background": BackgroundSpec, "detection": DetectionSettings,
             "people": PeopleSettings, "analysis": AnalysisSettings}

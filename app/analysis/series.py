@@ -123,7 +123,7 @@ class SeriesBuffer:
 def series_from_arrays(times: np.ndarray, arrays, width: int, height: int,
                        fps: float, ids=None) -> SeriesData:
     """Plot columns for a finished conversion, from what
-    `app.engine.keypoints.keypoints_to_arrays` reads (invalid points are NaN;
+    `app.media.keypoints.keypoints_to_arrays` reads (invalid points are NaN;
     `ids`: the person IDs per frame); throughput is the file's frame rate
     (frames per second of video), since processing speed is not saved."""
     angles = np.full((len(arrays), len(ANGLE_NAMES)), np.nan)

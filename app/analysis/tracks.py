@@ -90,7 +90,7 @@ class TrackBuilder:
 
 
 def builder_from_arrays(times, ids, arrays, width: int, height: int) -> TrackBuilder:
-    """A builder filled from `app.engine.keypoints.keypoints_to_arrays` output
+    """A builder filled from `app.media.keypoints.keypoints_to_arrays` output
     (invalid points are NaN there)."""
     builder = TrackBuilder()
     for t, frame_ids, lm in zip(times, ids, arrays):

@@ -4,7 +4,7 @@ everything else is generated from or checked against that one description:
 the dataclass's own check (`check_fields`, called by each `__post_init__`),
 the CLI's options (app/cli/arguments.py), the app's controls' ranges, steps
 and tooltips (app/gui), and the keys of saved settings and presets
-(app/base/studio_settings.py).
+(app/studio/studio_settings.py).
 """
 
 from __future__ import annotations

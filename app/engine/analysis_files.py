@@ -59,7 +59,7 @@ def analyze_keypoint_file(path: Path, settings):
     """The Analysis of a keypoint JSON file (schema version 1 or 2)."""
     from app.analysis.analysis import analyze_arrays
     from app.base.errors import InputError
-    from app.engine.keypoints import keypoints_to_arrays, read_keypoints
+    from app.media.keypoints import keypoints_to_arrays, read_keypoints
     try:
         data = read_keypoints(path)
         times, ids, arrays = keypoints_to_arrays(data)
@@ -74,7 +74,7 @@ def analyze_keypoint_file(path: Path, settings):
 def series_of_keypoint_file(path: Path):
     """The Plots panel's columns for a keypoint JSON file."""
     from app.analysis.series import series_from_arrays
-    from app.engine.keypoints import keypoints_to_arrays, read_keypoints
+    from app.media.keypoints import keypoints_to_arrays, read_keypoints
     data = read_keypoints(path)
     times, ids, arrays = keypoints_to_arrays(data)
     video = data["video"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from app.base.errors import OutputError
 from app.base.settings import SkeletonSettings
 from app.engine.analysis_files import ReportPaths
-from app.engine.keypoints import KEYPOINT_SUFFIXES
+from app.media.keypoints import KEYPOINT_SUFFIXES
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from app.analysis.events import Event
 from app.base.errors import Cancelled
 from app.base.style import RenderStyle
 from app.draw.render import visible_mask
-from app.engine.keypoints import open_keypoint_writer
 from app.engine.live import LiveResult
+from app.media.keypoints import open_keypoint_writer
 
 _TIME_BASE = Fraction(1, 1000)  # live frames come at wall-clock times
 

@@ -44,9 +44,9 @@ from app.engine.chunk_plan import plan_chunks
 from app.engine.chunked_pose import ChunkedPose
 from app.engine.estimators import open_estimator
 from app.engine.jobs import ConvertJob, resolve_jobs, validate_job
-from app.engine.keypoints import open_keypoint_writer
 from app.engine.results import ConvertResult, Progress, ProgressFn
 from app.engine.serial_stage import SerialStage
+from app.media.keypoints import open_keypoint_writer
 from app.people.processor import PeopleProcessor
 
 FrameFn = Callable[[PoseFrame, np.ndarray | None], None]  # None: no video is drawn

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.base.types import PoseFrame
-from app.engine.app_state import AppState
 from app.people.distance import DistanceCheck
+from app.studio.app_state import AppState
 
 HINT = ("Few or only small people found: if people are far from the camera, turn on "
         "People \u25b8 \u201cFind distant people\u201d to find more of them.")

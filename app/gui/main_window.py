@@ -16,8 +16,6 @@ from PySide6.QtCore import QThreadPool, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
-from app.base.studio_settings import StudioSettings
-from app.engine.app_state import AppState
 from app.engine.live import LiveSettings
 from app.gui.background_panel import BackgroundPanel
 from app.gui.bottom_tabs import BottomTabs
@@ -42,6 +40,8 @@ from app.gui.tasks import run_in_pool
 from app.gui.theme import ThemeManager
 from app.gui.window_layout import side_panel, side_tabs, splitters
 from app.gui.window_menus import WindowMenus
+from app.studio.app_state import AppState
+from app.studio.studio_settings import StudioSettings
 
 
 class MainWindow(QMainWindow):

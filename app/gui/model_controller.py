@@ -12,8 +12,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.base.errors import ModelError, PoseCloakError
-from app.engine.app_state import AppState
 from app.gui.tasks import run_in_pool
+from app.studio.app_state import AppState
 
 CHOOSE_TEXT = "Choose model file\u2026"
 RETRY_TEXT = "Retry download"

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QComboBox, QInputDialog, QWidget
 
-from app.engine.app_state import AppState
 from app.gui.settings_store import SettingsStore
+from app.studio.app_state import AppState
 
 PLACEHOLDER = "Presets\u2026"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.base.studio_settings import StudioSettings
 from app.engine.live_recorder import RecordRequest
 from app.gui.export_panel import output_dir_of
 from app.gui.live_panel import recording_name
+from app.studio.studio_settings import StudioSettings
 
 
 def record_request(settings: StudioSettings,

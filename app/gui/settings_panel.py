@@ -1,13 +1,13 @@
 """Base of the side panels: each shows part of the app's state (AppState,
-app/engine/app_state.py) and changes it through the state's methods."""
+app/studio/app_state.py) and changes it through the state's methods."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
-from app.base.studio_settings import StudioSettings
-from app.engine.app_state import AppState
+from app.studio.app_state import AppState
+from app.studio.studio_settings import StudioSettings
 
 
 class SettingsPanel(QScrollArea):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from app.base.studio_settings import PRESET_KEYS, StudioSettings, from_dict, to_dict
+from app.studio.studio_settings import PRESET_KEYS, StudioSettings, from_dict, to_dict
 
 ORGANIZATION = "PoseCloak"
 APPLICATION = "PoseCloak"

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from app.base.studio_settings import StudioSettings
 from app.gui.theme import THEME_MODES
+from app.studio.studio_settings import StudioSettings
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow

@@ -11,12 +11,12 @@ import pytest
 
 from app.analysis.series import ANGLE_NAMES, SeriesBuffer
 from app.base.settings import BackgroundSpec, DetectionSettings, FitMode, PeopleSettings
-from app.base.studio_settings import StudioSettings, from_dict, to_dict
 from app.base.style import RenderStyle
 from app.base.types import PoseFrame
 from app.engine.analysis_files import series_of_keypoint_file
 from app.engine.live import RateMeter, person_at
 from app.media.sources import FileSource, SourceEnded, SourceUnavailable
+from app.studio.studio_settings import StudioSettings, from_dict, to_dict
 from tests.helpers.sources import SyntheticSource
 
 
@@ -119,7 +119,7 @@ def test_rate_meter():
 
 def test_angles_and_series_from_keypoints(tmp_path):
     from app.base.landmarks import INDEX
-    from app.engine.keypoints import open_keypoint_writer
+    from app.media.keypoints import open_keypoint_writer
     lm = np.zeros((1, 33, 5), np.float32)
     lm[0, :, 3:] = 0.9
     lm[0, INDEX["left_hip"], :2] = (0.5, 0.2)

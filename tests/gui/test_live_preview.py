@@ -145,7 +145,7 @@ def test_click_on_a_person_leaves_them_out_everywhere(qtbot, window, person_fram
     [row_id] = window.add_files([short_carphone])
     qtbot.waitUntil(lambda: window.exports.model.row(row_id).status.finished, timeout=60000)
     result = window.exports.model.row(row_id).result
-    from app.engine.keypoints import read_keypoints
+    from app.media.keypoints import read_keypoints
     frames = read_keypoints(result.keypoints[0])["frames"]
     assert frames and all(f["people"] == [] for f in frames)
     assert not any(f.max() > 40 for f in frames_of(result.output))
@@ -178,7 +178,7 @@ def test_recording_writes_the_skeleton_only(qtbot, window, person_frames, out_di
     for frame in frames:
         assert (frame.max(axis=2) < 40).mean() > 0.8
         assert np.abs(frame.astype(int) - camera).mean() > 30
-    from app.engine.keypoints import read_keypoints
+    from app.media.keypoints import read_keypoints
     assert len(read_keypoints(keypoints)["frames"]) == info.frame_count
     window.live.stop()
     qtbot.waitUntil(lambda: not window.live.running, timeout=10000)

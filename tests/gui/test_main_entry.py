@@ -29,7 +29,7 @@ def test_gui_quits_after_the_given_time(tmp_path):
 
 def test_screenshot_shows_a_preview_frame(tmp_path, short_carphone):
     shot = tmp_path / "shot.png"
-    done = subprocess.run([sys.executable, "-m", "app.gui.screenshot", str(shot), "--source",
+    done = subprocess.run([sys.executable, "-m", "tools.screenshot", str(shot), "--source",
                            str(short_carphone), "--convert", "--seconds", "0.5",
                            "--size", "1200x760"],
                           cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True,

@@ -108,7 +108,7 @@ def test_retry_download_once_online(qtbot, store, tmp_path, no_model_anywhere, m
 def test_offline_says_so_and_offers_no_download(qtbot, store, no_model_anywhere):
     from dataclasses import replace
 
-    from app.base.studio_settings import StudioSettings
+    from app.studio.studio_settings import StudioSettings
     store.save(replace(StudioSettings(), offline=True))
     window = open_window(qtbot, store, wait_model=False)
     qtbot.waitUntil(lambda: bool(window.error_dialogs), timeout=30000)

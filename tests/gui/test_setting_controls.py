@@ -8,13 +8,13 @@ from pathlib import Path
 
 from app.base.setting_spec import spec_of
 from app.base.settings import DEVICES, DetectionSettings, PeopleSettings
-from app.base.studio_settings import StudioSettings
 from app.base.style import RenderStyle
-from app.engine.app_state import AppState
 from app.gui.export_panel import ExportPanel
 from app.gui.people_panel import PeoplePanel
 from app.gui.style_panel import StylePanel
 from app.gui.widgets import tooltip_of
+from app.studio.app_state import AppState
+from app.studio.studio_settings import StudioSettings
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 

@@ -57,7 +57,7 @@ def test_settings_persist_across_a_new_window(qtbot, store, out_dir, tmp_path):
 
 
 def test_damaged_settings_file_falls_back_to_defaults(qtbot, store):
-    from app.base.studio_settings import StudioSettings
+    from app.studio.studio_settings import StudioSettings
     store.set_value("session/settings", '{"style": {"thickness": -4, "color": "nope"}, "jobs": "x"')
     window = open_window(qtbot, store, wait_model=False)
     assert window.settings == StudioSettings()
@@ -70,7 +70,7 @@ def test_missing_model_offline_is_a_message(qtbot, store, monkeypatch, tmp_path)
     monkeypatch.delenv("POSECLOAK_MODEL", raising=False)
     monkeypatch.setattr(model, "bundled_dirs", lambda: [tmp_path / "none"])
     monkeypatch.setattr(model, "cache_dir", lambda: tmp_path / "cache")
-    from app.base.studio_settings import StudioSettings
+    from app.studio.studio_settings import StudioSettings
     store.save(replace(StudioSettings(), offline=True))
     window = open_window(qtbot, store, wait_model=False)
     with qtbot.waitSignal(window.model_failed, timeout=20000) as failed:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from app.base.studio_settings import StudioSettings
+from app.studio.studio_settings import StudioSettings
 
 # (new settings, the fields that changed, who changed them or None)
 Observer = Callable[[StudioSettings, frozenset[str], object], None]

@@ -1,6 +1,6 @@
 """Renders the main window with a live preview frame to a PNG.
 
-    python -m app.gui.screenshot OUT.png [--source VIDEO] [--convert FILE ...]
+    python -m tools.screenshot OUT.png [--source VIDEO] [--convert FILE ...]
                                  [--theme dark|light] [--tab queue|plots|analysis]
 
 Runs on any Qt platform (offscreen or Xvfb); uses a throw-away settings file,
@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
 DEFAULT_MEDIA = SHARED / "media"
 
 
@@ -31,7 +31,7 @@ def _wait(app, condition, timeout_s: float) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.gui.screenshot")
+    parser = argparse.ArgumentParser(prog="python -m tools.screenshot")
     parser.add_argument("output", type=Path)
     parser.add_argument("--source", type=Path, default=DEFAULT_MEDIA / "carphone_pristine.mp4",
                         help="video played as the live source")
