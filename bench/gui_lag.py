@@ -46,9 +46,9 @@ import sys, time
 from pathlib import Path
 from PySide6.QtCore import QObject, QEvent
 from PySide6.QtWidgets import QApplication
-from app.gui.settings_store import SettingsStore
+from app.gui.shell.settings_store import SettingsStore
 app = QApplication(sys.argv[:1])
-from app.gui.main_window import MainWindow
+from app.gui.shell.main_window import MainWindow
 window = MainWindow(SettingsStore(Path(sys.argv[1]) / "s.ini"))
 class Painted(QObject):
     def eventFilter(self, obj, event):
@@ -109,8 +109,8 @@ def live_with_export(seconds: float) -> dict:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.gui.main_window import MainWindow
-    from app.gui.settings_store import SettingsStore
+    from app.gui.shell.main_window import MainWindow
+    from app.gui.shell.settings_store import SettingsStore
     from app.media.video import VideoReader
     app = QApplication.instance() or QApplication(sys.argv[:1])
     images = [f.image for f, _ in zip(VideoReader(SHARED / "media" / "carphone_pristine.mp4")

@@ -724,7 +724,7 @@ def test_programs_the_user_starts_get_the_users_environment(tmp_path):
     """Clause 5 leaves the user's programs alone: Show in folder and Play
     start the platform's opener with the environment the user started
     PoseCloak with (their proxy, their NO_PROXY), not the blocked one."""
-    from app.gui.desktop_open import opener_command
+    from app.gui.exports.desktop_open import opener_command
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
     dump = tmp_path / "opener-env.txt"
@@ -736,7 +736,7 @@ def test_programs_the_user_starts_get_the_users_environment(tmp_path):
     target.write_bytes(b"")
     code = ("import os, sys\n"
             "from pathlib import Path\n"
-            "from app.gui.desktop_open import open_in_desktop\n"
+            "from app.gui.exports.desktop_open import open_in_desktop\n"
             "assert os.environ['HTTPS_PROXY'] != 'http://proxy.corp.example:3128'\n"
             "open_in_desktop(Path(sys.argv[1])).wait()\n")
     env = _user_shell_env(HTTPS_PROXY="http://proxy.corp.example:3128", NO_PROXY="intranet.example",

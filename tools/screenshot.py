@@ -53,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from app.gui.main_window import MainWindow
-    from app.gui.settings_store import SettingsStore
-    from app.gui.theme import ThemeManager
+    from app.gui.shell.main_window import MainWindow
+    from app.gui.shell.settings_store import SettingsStore
+    from app.gui.shell.theme import ThemeManager
     from app.media.sources import FileSource
 
     app = QApplication.instance() or QApplication([sys.argv[0]])

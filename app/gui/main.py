@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    from app.gui.startup_check import startup_problem
+    from app.gui.shell.startup_check import startup_problem
     problem = startup_problem()
     if problem is not None:
         print(f"posecloak: error: {problem}", file=sys.stderr)
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app import __version__
-    from app.gui.settings_store import APPLICATION, ORGANIZATION, SettingsStore
+    from app.gui.shell.settings_store import APPLICATION, ORGANIZATION, SettingsStore
     from app.pose.estimator import silence_native_logs
 
     QCoreApplication.setOrganizationName(ORGANIZATION)
@@ -39,8 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("posecloak")
 
     from app.gui.icons import app_icon
-    from app.gui.main_window import MainWindow
-    from app.gui.theme import ThemeManager
+    from app.gui.shell.main_window import MainWindow
+    from app.gui.shell.theme import ThemeManager
 
     store = SettingsStore(args.settings)
     theme = ThemeManager(app)

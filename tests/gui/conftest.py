@@ -65,7 +65,7 @@ def window_threads_ended(window) -> None:
 
 @pytest.fixture
 def store(tmp_path):
-    from app.gui.settings_store import SettingsStore
+    from app.gui.shell.settings_store import SettingsStore
     return SettingsStore(tmp_path / "settings" / "posecloak.ini")
 
 
@@ -79,7 +79,7 @@ def out_dir(tmp_path) -> Path:
 def open_window(qtbot, store, out_dir: Path | None = None, *, wait_model: bool = True):
     """A shown MainWindow on `store`; exports go to `out_dir` with one pose
     worker (tiny clips convert faster without chunking)."""
-    from app.gui.main_window import MainWindow
+    from app.gui.shell.main_window import MainWindow
     window = MainWindow(store)
     qtbot.addWidget(window)
     if out_dir is not None:

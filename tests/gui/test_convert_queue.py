@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from app.gui.export_queue import RowStatus
+from app.gui.exports.export_queue import RowStatus
 from app.media.video import probe
 from tests.gui.conftest import close_dialogs
 from tests.helpers.clips import frames_of
@@ -138,7 +138,7 @@ def test_keep_audio_is_off_by_default_and_ticking_it_keeps_the_soundtrack(
     a note saying why) and exports have no audio; ticked, they carry it. Play
     on a finished row starts the user's player with the user's environment."""
     from app.base import netguard
-    from app.gui import desktop_open
+    from app.gui.exports import desktop_open
     from tests.helpers.clips import write_clip
     panel = window.export_panel
     assert panel.audio.text() == "Keep audio" and not panel.audio.isChecked()

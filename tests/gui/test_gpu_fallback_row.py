@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.gui.export_queue import RowStatus
+from app.gui.exports.export_queue import RowStatus
 from tests.gui.conftest import close_dialogs
 from tests.gui.test_convert_queue import drop_files, rows_finished
 from tests.gui.test_nobody_found_row import STATUS_COLUMN

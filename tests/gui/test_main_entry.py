@@ -60,7 +60,7 @@ def test_without_a_display_the_app_says_so_in_one_line(tmp_path):
 
 
 def test_a_missing_qt_library_is_named_with_its_package():
-    from app.gui.startup_check import startup_problem
+    from app.gui.shell.startup_check import startup_problem
     env = {"DISPLAY": ":0"}
 
     def without_cursor(name):

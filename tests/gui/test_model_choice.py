@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from app.gui.export_queue import RowStatus
-from app.gui.model_controller import CHOOSE_TEXT, RETRY_TEXT
+from app.gui.exports.export_queue import RowStatus
+from app.gui.shell.model_controller import CHOOSE_TEXT, RETRY_TEXT
 from tests.gui.conftest import close_dialogs, open_window, window_threads_ended
 from tests.helpers.local_http import Origin
 
@@ -129,7 +129,7 @@ def qtbot_left():
 
 def test_words_for_a_chosen_file_that_moved_or_is_not_a_model(tmp_path):
     from app.base.errors import ModelError
-    from app.gui.model_controller import words_for_people
+    from app.gui.shell.model_controller import words_for_people
     gone = tmp_path / "gone.task"
     assert words_for_people(ModelError("x"), gone).startswith(
         "The model file you chose (gone.task) is no longer in")

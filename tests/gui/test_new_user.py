@@ -44,7 +44,7 @@ def test_max_people_follows_distant_people_mode_like_the_cli(qtbot, window):
 
 def test_small_people_in_a_wide_picture_get_the_hint_once(qtbot, window, short_vtest,
                                                           short_carphone):
-    from app.gui.distant_hint import HINT
+    from app.gui.live.distant_hint import HINT
     bar = window.live.source_bar
     # A close-up (carphone): no hint.
     bar.set_file(short_carphone)
@@ -103,7 +103,7 @@ def test_unchecked_boxes_are_visible_in_the_dark_theme(qtbot, qapp):
     for controls); before, it was black on near-black."""
     from PySide6.QtWidgets import QStyle, QStyleOptionButton
 
-    from app.gui.theme import DARK, ThemeManager
+    from app.gui.shell.theme import DARK, ThemeManager
     palette, sheet, style = qapp.palette(), qapp.styleSheet(), qapp.style().name()
     try:
         ThemeManager(qapp).apply("dark")
@@ -173,7 +173,7 @@ def _two_people(i: int) -> PoseFrame:
 
 
 def test_plots_say_whose_angles_they_show(qtbot):
-    from app.gui.plots import PlotsPanel
+    from app.gui.analysis.plots import PlotsPanel
     panel = PlotsPanel()
     qtbot.addWidget(panel)
     for i in range(5):

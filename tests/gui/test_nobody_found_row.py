@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.gui.export_queue import RowStatus
+from app.gui.exports.export_queue import RowStatus
 from app.media.images import encode_image
 from tests.gui.conftest import close_dialogs
 from tests.gui.test_convert_queue import drop_files, rows_finished

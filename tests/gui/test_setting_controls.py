@@ -9,10 +9,10 @@ from pathlib import Path
 from app.base.setting_spec import spec_of
 from app.base.settings import DEVICES, DetectionSettings, PeopleSettings
 from app.base.style import RenderStyle
-from app.gui.export_panel import ExportPanel
-from app.gui.people_panel import PeoplePanel
-from app.gui.style_panel import StylePanel
-from app.gui.widgets import tooltip_of
+from app.gui.panels.export_panel import ExportPanel
+from app.gui.panels.people_panel import PeoplePanel
+from app.gui.panels.style_panel import StylePanel
+from app.gui.panels.widgets import tooltip_of
 from app.studio.app_state import AppState
 from app.studio.studio_settings import StudioSettings
 

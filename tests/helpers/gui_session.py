@@ -31,8 +31,8 @@ def main(argv: list[str]) -> int:
     clip, work = Path(argv[0]), Path(argv[1])
     from PySide6.QtWidgets import QApplication
 
-    from app.gui.main_window import MainWindow
-    from app.gui.settings_store import SettingsStore
+    from app.gui.shell.main_window import MainWindow
+    from app.gui.shell.settings_store import SettingsStore
     from app.media.camera import CameraDevice
     from app.media.images import encode_image
     from app.media.video import probe

@@ -52,8 +52,8 @@ def _wait(app, done, timeout_s: float) -> bool:
 def main(clip: Path, out_dir: Path) -> dict:
     from PySide6.QtWidgets import QApplication
 
-    from app.gui.main_window import MainWindow
-    from app.gui.settings_store import SettingsStore
+    from app.gui.shell.main_window import MainWindow
+    from app.gui.shell.settings_store import SettingsStore
     from app.media.video import VideoReader
     from tests.helpers.sources import SyntheticSource
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.engine.live_recorder import RecordRequest
-from app.gui.export_panel import output_dir_of
-from app.gui.live_panel import recording_name
+from app.gui.live.live_panel import recording_name
+from app.gui.panels.export_panel import output_dir_of
 from app.studio.studio_settings import StudioSettings
 
 

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 from app.base.formats import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from app.base.settings import BackgroundSpec, FitMode
 from app.engine.backgrounds import background_still
-from app.gui.preview import rgb_to_qimage
-from app.gui.settings_panel import SettingsPanel
-from app.gui.tasks import run_in_pool
-from app.gui.widgets import ColorButton, form_group
+from app.gui.live.preview import rgb_to_qimage
+from app.gui.panels.settings_panel import SettingsPanel
+from app.gui.panels.widgets import ColorButton, form_group
+from app.gui.shell.tasks import run_in_pool
 from app.studio.studio_settings import StudioSettings
 
 THUMB_W, THUMB_H = 240, 135

@@ -14,8 +14,8 @@ from PySide6.QtCore import QObject, QThread, Signal
 from app.base.settings import SkeletonSettings
 from app.engine.jobs import default_output_for, plan_job
 from app.engine.results import ConvertResult, Progress
-from app.gui.export_worker import ExportWorker
-from app.gui.queue_model import (  # noqa: F401 - the row model's API, as before
+from app.gui.exports.export_worker import ExportWorker
+from app.gui.exports.queue_model import (  # noqa: F401 - the row model's API, as before
     HEADERS,
     PROGRESS_ROLE,
     STATUS_ROLE,

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QCheckBox, QVBoxLayout
 
 from app.base.setting_spec import spec_of
 from app.base.style import RenderStyle
-from app.gui.settings_panel import SettingsPanel
-from app.gui.widgets import ColorButton, ValueSlider, form_group, tooltip_of
+from app.gui.panels.settings_panel import SettingsPanel
+from app.gui.panels.widgets import ColorButton, ValueSlider, form_group, tooltip_of
 from app.studio.studio_settings import StudioSettings
 
 

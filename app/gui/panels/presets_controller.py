@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QComboBox, QInputDialog, QWidget
 
-from app.gui.settings_store import SettingsStore
+from app.gui.shell.settings_store import SettingsStore
 from app.studio.app_state import AppState
 
 PLACEHOLDER = "Presets\u2026"

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.desktop_open import open_in_desktop
-from app.gui.export_queue import (
+from app.gui.exports.desktop_open import open_in_desktop
+from app.gui.exports.export_queue import (
     PROGRESS_ROLE,
     STATUS_ROLE,
     ExportController,
@@ -30,7 +30,7 @@ from app.gui.export_queue import (
     QueueRow,
     RowStatus,
 )
-from app.gui.theme import ACCENT
+from app.gui.shell.theme import ACCENT
 
 _STATUS_COLORS = {RowStatus.DONE: "#2fbf71", RowStatus.FAILED: "#e5484d",
                   RowStatus.CANCELLED: "#9aa1ab", RowStatus.RUNNING: ACCENT,

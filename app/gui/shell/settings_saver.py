@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QObject, QTimer
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
-from app.gui.settings_store import SettingsStore
+from app.gui.shell.settings_store import SettingsStore
 from app.studio.app_state import AppState
 
 SAVE_DELAY_MS = 400

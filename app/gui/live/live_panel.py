@@ -18,11 +18,11 @@ from app.base.text import count_of
 from app.base.types import PoseFrame
 from app.engine.live import LiveSettings, person_at
 from app.engine.live_recorder import RecordRequest
-from app.gui.alert_banner import FallBanner
-from app.gui.capture_worker import CaptureWorker, LiveFrame
-from app.gui.live_session import LiveSession
-from app.gui.preview import PreviewPanel
-from app.gui.source_bar import SourceBar, SourceChoice
+from app.gui.live.alert_banner import FallBanner
+from app.gui.live.capture_worker import CaptureWorker, LiveFrame
+from app.gui.live.live_session import LiveSession
+from app.gui.live.preview import PreviewPanel
+from app.gui.live.source_bar import SourceBar, SourceChoice
 from app.media.camera import NO_CAMERA_MESSAGE, CameraSource
 from app.media.sources import FileSource, FrameSource, SourceInfo
 

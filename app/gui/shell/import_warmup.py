@@ -19,8 +19,8 @@ from PySide6.QtCore import QObject, Signal
 LATER_MODULES = (
     "numpy.ma",
     "pyqtgraph",
-    "app.gui.plots",
-    "app.gui.analysis_view",
+    "app.gui.analysis.plots",
+    "app.gui.analysis.analysis_view",
 )
 
 

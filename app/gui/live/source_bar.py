@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.base.text import format_duration
-from app.gui.background_panel import media_filter
+from app.gui.panels.background_panel import media_filter
 from app.media.camera import NO_CAMERA_MESSAGE, CameraDevice
 
 _SEEK_STEPS = 1000

@@ -52,7 +52,7 @@ class BottomTabs(QTabWidget):
     def plots(self):
         """The Plots panel (app/gui/plots.py), built on first use."""
         if self._plots is None:
-            from app.gui.plots import PlotsPanel
+            from app.gui.analysis.plots import PlotsPanel
             self._plots = PlotsPanel()
             self._replace(self._plots_placeholder, self._plots, "Plots")
         return self._plots
@@ -61,7 +61,7 @@ class BottomTabs(QTabWidget):
     def analysis(self):
         """The Analysis view (app/gui/analysis_view.py), built on first use."""
         if self._analysis is None:
-            from app.gui.analysis_view import AnalysisView
+            from app.gui.analysis.analysis_view import AnalysisView
             self._analysis = AnalysisView()
             self._on_analysis_built(self._analysis)
             self._replace(self._analysis_placeholder, self._analysis, "Analysis")

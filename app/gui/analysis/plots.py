@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from app.analysis.angles import ANGLES
 from app.analysis.series import ANGLE_NAMES, SeriesBuffer, SeriesData, subject_words
 from app.base.types import PoseFrame
-from app.gui.widgets import swatch_icon
+from app.gui.panels.widgets import swatch_icon
 
 REDRAW_MS = 200
 LIVE_WINDOW_S = 20.0

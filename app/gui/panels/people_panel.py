@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 from app.base.setting_spec import spec_of
 from app.base.settings import DetectionSettings, PeopleSettings
 from app.base.style import RenderStyle
-from app.gui.settings_panel import SettingsPanel
-from app.gui.widgets import ValueSlider, form_group, spin_box_for, tooltip_of
+from app.gui.panels.settings_panel import SettingsPanel
+from app.gui.panels.widgets import ValueSlider, form_group, spin_box_for, tooltip_of
 from app.pose.tiles import AUTO_SMALL_RULE
 from app.studio.studio_settings import StudioSettings
 

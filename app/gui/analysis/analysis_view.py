@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from app.analysis.activity import STATES
 from app.analysis.report_html import EVENT_COLORS, STATE_COLORS
 from app.base.text import count_of
-from app.gui.desktop_open import open_in_desktop
+from app.gui.exports.desktop_open import open_in_desktop
 
 BAND_HEIGHT = 0.7
 

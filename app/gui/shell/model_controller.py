@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.base.errors import ModelError, PoseCloakError
-from app.gui.tasks import run_in_pool
+from app.gui.shell.tasks import run_in_pool
 from app.studio.app_state import AppState
 
 CHOOSE_TEXT = "Choose model file\u2026"

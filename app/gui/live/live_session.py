@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal
 
 from app.engine.live import LiveSettings
-from app.gui.capture_worker import CaptureWorker
+from app.gui.live.capture_worker import CaptureWorker
 from app.media.sources import FrameSource
 
 

@@ -17,29 +17,29 @@ from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from app.engine.live import LiveSettings
-from app.gui.background_panel import BackgroundPanel
-from app.gui.bottom_tabs import BottomTabs
-from app.gui.dialogs import OpenDialogs
-from app.gui.distant_hint import DistantPeopleAdvisor
-from app.gui.export_actions import ExportActions
-from app.gui.export_panel import ExportPanel
-from app.gui.export_queue import ExportController
+from app.gui.exports.export_actions import ExportActions
+from app.gui.exports.export_queue import ExportController
+from app.gui.exports.queue_view import QueueView
 from app.gui.icons import app_icon
-from app.gui.import_warmup import ImportWarmup
-from app.gui.live_panel import LivePanel
-from app.gui.model_controller import ModelController
-from app.gui.people_panel import PeoplePanel
-from app.gui.presets_controller import PresetsController
-from app.gui.queue_view import QueueView
-from app.gui.recording_target import record_request
-from app.gui.settings_saver import SettingsSaver
-from app.gui.settings_store import SettingsStore
-from app.gui.status_bar import StatusBar
-from app.gui.style_panel import StylePanel
-from app.gui.tasks import run_in_pool
-from app.gui.theme import ThemeManager
-from app.gui.window_layout import side_panel, side_tabs, splitters
-from app.gui.window_menus import WindowMenus
+from app.gui.live.distant_hint import DistantPeopleAdvisor
+from app.gui.live.live_panel import LivePanel
+from app.gui.live.recording_target import record_request
+from app.gui.live.status_bar import StatusBar
+from app.gui.panels.background_panel import BackgroundPanel
+from app.gui.panels.export_panel import ExportPanel
+from app.gui.panels.people_panel import PeoplePanel
+from app.gui.panels.presets_controller import PresetsController
+from app.gui.panels.style_panel import StylePanel
+from app.gui.shell.bottom_tabs import BottomTabs
+from app.gui.shell.dialogs import OpenDialogs
+from app.gui.shell.import_warmup import ImportWarmup
+from app.gui.shell.model_controller import ModelController
+from app.gui.shell.settings_saver import SettingsSaver
+from app.gui.shell.settings_store import SettingsStore
+from app.gui.shell.tasks import run_in_pool
+from app.gui.shell.theme import ThemeManager
+from app.gui.shell.window_layout import side_panel, side_tabs, splitters
+from app.gui.shell.window_menus import WindowMenus
 from app.studio.app_state import AppState
 from app.studio.studio_settings import StudioSettings
 
@@ -282,15 +282,15 @@ class MainWindow(QMainWindow):
         return self.dialogs.show_error(title, message)
 
     def show_about(self) -> None:
-        from app.gui.about import show_about
+        from app.gui.shell.about import show_about
         show_about(self, self.model.path)
 
     def show_guide(self) -> None:
-        from app.gui.about import show_guide
+        from app.gui.shell.about import show_guide
         show_guide(self)
 
     def show_privacy(self) -> None:
-        from app.gui.about import show_privacy
+        from app.gui.shell.about import show_privacy
         show_privacy(self)
 
     # closing ---------------------------------------------------------------------------------

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from app.gui.theme import THEME_MODES
+from app.gui.shell.theme import THEME_MODES
 from app.studio.studio_settings import StudioSettings
 
 if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+    from app.gui.shell.main_window import MainWindow
 
 
 def add_action(menu: QMenu, text: str, shortcut, slot: Callable[[], object]) -> QAction:

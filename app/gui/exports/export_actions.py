@@ -10,11 +10,11 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app.engine.jobs import expand_inputs
-from app.gui.background_panel import media_filter
-from app.gui.bottom_tabs import BottomTabs
-from app.gui.export_panel import output_dir_of
-from app.gui.export_queue import ExportController
-from app.gui.tasks import run_in_pool
+from app.gui.exports.export_queue import ExportController
+from app.gui.panels.background_panel import media_filter
+from app.gui.panels.export_panel import output_dir_of
+from app.gui.shell.bottom_tabs import BottomTabs
+from app.gui.shell.tasks import run_in_pool
 from app.studio.app_state import AppState
 
 

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from app.base.setting_spec import spec_of
 from app.base.settings import DEVICES, DetectionSettings
-from app.gui.settings_panel import SettingsPanel
-from app.gui.widgets import form_group, tooltip_of
+from app.gui.panels.settings_panel import SettingsPanel
+from app.gui.panels.widgets import form_group, tooltip_of
 from app.studio.studio_settings import StudioSettings
 
 _DEVICE_LABELS = {"cpu": "CPU", "gpu": "GPU where available"}  # one per DEVICES

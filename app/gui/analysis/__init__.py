@@ -1,0 +1,1 @@
+"""Analysis and plots of a finished conversion or the live source."""

@@ -1,0 +1,1 @@
+"""The export queue: rows, view, controller, worker, and opening finished exports."""

@@ -1,0 +1,1 @@
+"""The settings panels beside the preview (style, people, background, export) and their controls."""
