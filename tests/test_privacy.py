@@ -846,7 +846,7 @@ def test_saved_settings_from_before_the_opt_in_keep_audio_off():
 
 def test_no_program_is_started_with_the_guarded_environment():
     """Every program the app starts for the user (file manager, player,
-    browser for the report) goes through app/gui/desktop_open.py, which
+    browser for the report) goes through app/gui/exports/desktop_open.py, which
     hands it the user's environment; QDesktopServices would pass on the
     blocked proxy variables (and broke the report's browser this way)."""
     app_dir = Path(__file__).resolve().parents[1] / "app"

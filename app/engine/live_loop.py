@@ -17,7 +17,7 @@ read). When the landmarker runs on the CPU although the settings ask for
 the GPU, the listener is told (`device_noted`). The source and the
 landmarker are created and closed on the loop's thread, the background and
 a recording on the drawing thread, which `run` joins before it returns.
-`app/gui/capture_worker.py` adapts it to Qt signals.
+`app/gui/live/capture_worker.py` adapts it to Qt signals.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The conversion queue's controller: adds, starts and cancels rows, between
-the row model (app/gui/queue_model.py) and the export worker on its own
-QThread (app/gui/export_worker.py). The row model's names are importable
+the row model (app/gui/exports/queue_model.py) and the export worker on its own
+QThread (app/gui/exports/export_worker.py). The row model's names are importable
 from here as before."""
 
 from __future__ import annotations

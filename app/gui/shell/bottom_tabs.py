@@ -43,14 +43,14 @@ class BottomTabs(QTabWidget):
         """Builds the Plots panel now and the Analysis view at the next turn
         of the event loop (about 100 and 40 ms of the GUI thread, so the
         event loop runs between them). Called once pyqtgraph is imported off
-        the GUI thread (app/gui/import_warmup.py), at start-up, so that
+        the GUI thread (app/gui/shell/import_warmup.py), at start-up, so that
         neither is built while a live preview or an export runs."""
         _ = self.plots
         QTimer.singleShot(0, self, lambda: self.analysis)
 
     @property
     def plots(self):
-        """The Plots panel (app/gui/plots.py), built on first use."""
+        """The Plots panel (app/gui/analysis/plots.py), built on first use."""
         if self._plots is None:
             from app.gui.analysis.plots import PlotsPanel
             self._plots = PlotsPanel()
@@ -59,7 +59,7 @@ class BottomTabs(QTabWidget):
 
     @property
     def analysis(self):
-        """The Analysis view (app/gui/analysis_view.py), built on first use."""
+        """The Analysis view (app/gui/analysis/analysis_view.py), built on first use."""
         if self._analysis is None:
             from app.gui.analysis.analysis_view import AnalysisView
             self._analysis = AnalysisView()
