@@ -20,7 +20,6 @@ from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
 
-import av
 import numpy as np
 
 # FFmpeg's AVFieldOrder values: which field comes first on display.
@@ -117,6 +116,7 @@ class DisplayFrames:
         # The reader's own scaler: VideoFrame.reformat shares one context per
         # thread (see encoder.py). Only where pixels are rescaled, so a
         # square-pixel source converts exactly as before.
+        import av  # here, so that images.py can use Geometry without loading PyAV
         self._scaler = None if geometry.square else av.video.reformatter.VideoReformatter()
         self._graph = None
         self._shape: tuple[int, int, str] | None = None
@@ -127,7 +127,7 @@ class DisplayFrames:
         """Whether neighbouring frames change a picture (deinterlacing)."""
         return self.geometry.interlaced
 
-    def push(self, frame: av.VideoFrame, tag) -> list[tuple[object, np.ndarray]]:
+    def push(self, frame, tag) -> list[tuple[object, np.ndarray]]:
         if not self.geometry.interlaced:
             return [] if tag is None else [(tag, self._picture(frame))]
         out = []
@@ -150,6 +150,7 @@ class DisplayFrames:
         return out
 
     def _pull(self) -> list[tuple[object, np.ndarray]]:
+        import av
         out = []
         while self._tags:
             try:
@@ -164,7 +165,7 @@ class DisplayFrames:
                 out.append((tag, self._picture(frame)))
         return out
 
-    def _deinterlacer(self, first: av.VideoFrame):
+    def _deinterlacer(self, first):
         g = self.geometry
         if g.scan == FLAGGED:
             # Each frame's own flags say whether and which field comes first.
@@ -173,13 +174,14 @@ class DisplayFrames:
             # The stream says interlaced but its frames are not flagged.
             parity = "tff" if g.scan == TOP_FIRST else "bff"
             options = f"mode=send_frame:parity={parity}:deint=all"
+        import av
         graph = av.filter.Graph()
         source = graph.add_buffer(template=first, time_base=first.time_base or Fraction(1, 90000))
         graph.link_nodes(source, graph.add("bwdif", options), graph.add("buffersink"))
         graph.configure()
         return graph
 
-    def _picture(self, frame: av.VideoFrame) -> np.ndarray:
+    def _picture(self, frame) -> np.ndarray:
         if self._scaler is None:
             image = frame.to_ndarray(format="rgb24")
         else:
