@@ -44,14 +44,15 @@ def sample_aspect(value) -> Fraction:
 
 def scan_of(field_order: int | None, flagged: bool) -> str:
     """How a stream is scanned, from its codec's field order and whether its
-    first frame is flagged interlaced."""
-    if flagged:
-        return FLAGGED
+    first frame is flagged interlaced. The stream's field order wins: an
+    H.264 decoder flags x264's interlaced frames (no pic_struct SEI) as
+    interlaced but never as top field first, while the parser reads the
+    order right from the fields' picture order counts."""
     if field_order in _TOP_FIRST:
         return TOP_FIRST
     if field_order in _BOTTOM_FIRST:
         return BOTTOM_FIRST
-    return PROGRESSIVE
+    return FLAGGED if flagged else PROGRESSIVE
 
 
 def _even(n: float) -> int:
@@ -167,13 +168,11 @@ class DisplayFrames:
 
     def _deinterlacer(self, first):
         g = self.geometry
-        if g.scan == FLAGGED:
-            # Each frame's own flags say whether and which field comes first.
-            options = "mode=send_frame:parity=auto:deint=interlaced"
-        else:
-            # The stream says interlaced but its frames are not flagged.
-            parity = "tff" if g.scan == TOP_FIRST else "bff"
-            options = f"mode=send_frame:parity={parity}:deint=all"
+        # Frames flagged one by one (a stream mixing film and video):
+        # only those flagged interlaced are filtered; otherwise every one.
+        deint = "interlaced" if first.interlaced_frame else "all"
+        parity = {TOP_FIRST: "tff", BOTTOM_FIRST: "bff"}.get(g.scan, "auto")
+        options = f"mode=send_frame:parity={parity}:deint={deint}"
         import av
         graph = av.filter.Graph()
         source = graph.add_buffer(template=first, time_base=first.time_base or Fraction(1, 90000))
