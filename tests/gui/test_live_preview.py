@@ -49,7 +49,7 @@ def test_file_source_starts_plays_and_stops(qtbot, window, short_carphone):
     assert bar.start.text() == "Stop" and bar.pause.isEnabled() and bar.seek.isEnabled()
     qtbot.waitUntil(lambda: "fps" in window.status_labels["inference"].text(), timeout=5000)
     assert window.status_labels["source"].text() == short_carphone.name
-    assert window.status_labels["size"].text() == "176\u00d7144"
+    assert window.status_labels["size"].text() == "192\u00d7144"
     # Pause: no new frames; resume: frames again.
     qtbot.mouseClick(bar.pause, Qt.MouseButton.LeftButton)
     qtbot.wait(300)
