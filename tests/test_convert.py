@@ -215,12 +215,12 @@ def test_variable_frame_rate_keeps_stamps(tmp_path, carphone, model_path):
 
 def test_odd_size_rounds_to_even(tmp_path, carphone, model_path):
     frames = [np.ascontiguousarray(np.pad(f, ((0, 1), (0, 1), (0, 0)), mode="edge"))
-              for f in frames_of(carphone, 6)]  # 177 x 145
+              for f in frames_of(carphone, 6)]  # 193 x 145 (carphone as shown is 192x144)
     src = write_clip(tmp_path / "odd.avi", frames, codec="mpeg4")
     out = tmp_path / "o.mp4"
     _run(src, out, model_path)
     info = probe(out, count_frames=True)
-    assert (info.width, info.height, info.frame_count) == (178, 146, 6)
+    assert (info.width, info.height, info.frame_count) == (194, 146, 6)
 
 
 def test_still_image_gives_png_and_keypoints(tmp_path, media, model_path):

@@ -339,3 +339,19 @@ def test_camera_with_a_pixel_aspect_sends_display_size_pictures():
         assert frame is not None and frame.image.shape == (144, 192, 3)
     finally:
         source.close()
+
+
+def test_a_picture_the_deinterlacer_refuses_goes_on_as_it_is():
+    """bwdif takes no picture under 3 lines (a damaged or fuzzed stream can
+    claim a field order on anything): every frame still comes out, in order."""
+    import av
+
+    from app.media.display import TOP_FIRST, DisplayFrames, Geometry
+    display = DisplayFrames(Geometry(4, 2, scan=TOP_FIRST))
+    out = []
+    for i in range(3):
+        frame = av.VideoFrame.from_ndarray(np.full((2, 4, 3), 60 * i, np.uint8), format="rgb24")
+        out += display.push(frame.reformat(format="yuv420p"), i)
+    out += display.flush()
+    assert [tag for tag, _ in out] == [0, 1, 2]
+    assert [image.shape for _, image in out] == [(2, 4, 3)] * 3

@@ -121,7 +121,8 @@ class DisplayFrames:
         self._scaler = None if geometry.square else av.video.reformatter.VideoReformatter()
         self._graph = None
         self._shape: tuple[int, int, str] | None = None
-        self._tags: deque = deque()
+        self._pending: deque = deque()  # (tag, frame) in the filter, oldest first
+        self._failed = False
 
     @property
     def needs_context(self) -> bool:
@@ -129,31 +130,45 @@ class DisplayFrames:
         return self.geometry.interlaced
 
     def push(self, frame, tag) -> list[tuple[object, np.ndarray]]:
-        if not self.geometry.interlaced:
+        if not self.geometry.interlaced or self._failed:
             return [] if tag is None else [(tag, self._picture(frame))]
+        import av
         out = []
         shape = (frame.width, frame.height, frame.format.name)
         if self._graph is not None and shape != self._shape:
             out = self.flush()  # the picture changed size mid-stream: a new filter
-        if self._graph is None:
-            self._graph, self._shape = self._deinterlacer(frame), shape
-        self._tags.append(tag)
-        self._graph.push(frame)
-        return out + self._pull()
+        self._pending.append((tag, frame))
+        try:
+            if self._graph is None:
+                self._graph, self._shape = self._deinterlacer(frame), shape
+            self._graph.push(frame)
+            return out + self._pull()
+        except (av.FFmpegError, ValueError):
+            # A picture bwdif refuses (under 3 lines, an odd format from a
+            # damaged stream): the frames go on as they are, none is lost.
+            self._failed, self._graph = True, None
+            pending, self._pending = list(self._pending), deque()
+            return out + [(t, self._picture(f)) for t, f in pending if t is not None]
 
     def flush(self) -> list[tuple[object, np.ndarray]]:
         if self._graph is None:
             return []
-        self._graph.push(None)
-        out = self._pull()
+        import av
+        try:
+            self._graph.push(None)
+            out = self._pull()
+        except (av.FFmpegError, ValueError):
+            out = []
+        # Anything the filter did not give back goes out as it is.
+        out += [(t, self._picture(f)) for t, f in self._pending if t is not None]
         self._graph = None
-        self._tags.clear()
+        self._pending.clear()
         return out
 
     def _pull(self) -> list[tuple[object, np.ndarray]]:
         import av
         out = []
-        while self._tags:
+        while self._pending:
             try:
                 frame = self._graph.pull()
             except (av.error.BlockingIOError, av.error.EOFError):
@@ -161,7 +176,7 @@ class DisplayFrames:
             # One picture out per frame in, in order (send_frame mode): the
             # filter's own stamps are in its halved time base, so the
             # caller's tag carries the source's pts.
-            tag = self._tags.popleft()
+            tag, _ = self._pending.popleft()
             if tag is not None:
                 out.append((tag, self._picture(frame)))
         return out
