@@ -29,7 +29,7 @@ from app.media.display import PROGRESSIVE, DisplayFrames, Geometry, sample_aspec
 @dataclass(frozen=True)
 class VideoInfo:
     """What the app sees in a video file (`width` x `height`: the display
-size, square pixels after the SAR and rotation are applied)."""
+    size, square pixels after the SAR and rotation are applied)."""
 
     path: Path
     container: str
