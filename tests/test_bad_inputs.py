@@ -367,7 +367,7 @@ def test_rotated_phone_clip_is_read_and_written_upright(tmp_path, carphone, mode
     # Where the marker must show, from the file's own matrix.
     ex, ey = _display_position(_tkhd_matrix(src), 2.5, 2.5, sw, sh)
     info = probe(src)
-    assert (info.width, info.height) == (sh, sw) == (176, 144)
+    assert (info.width, info.height) == (sh, sw) == (192, 144)
     shown = frames_of(src, 1)[0]
     r, g, b = (shown[..., k].astype(int) for k in range(3))
     ys, xs = np.nonzero((g > 180) & (r < 90) & (b < 90))
@@ -376,7 +376,7 @@ def test_rotated_phone_clip_is_read_and_written_upright(tmp_path, carphone, mode
     assert ey > shown.shape[0] / 2 and ex < shown.shape[1] / 2  # bottom-left, not top-right
 
     result, out, kp = _convert(src, tmp_path / "out", model_path)
-    assert _size(out) == (176, 144)
+    assert _size(out) == (192, 144)
     ref = write_clip(tmp_path / "upright.mp4", upright)
     _, _, ref_kp = _convert(ref, tmp_path / "ref", model_path)
     rotated_poses, upright_poses = poses_from_keypoints(kp), poses_from_keypoints(ref_kp)

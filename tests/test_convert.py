@@ -124,7 +124,7 @@ def test_keypoint_json_and_csv_agree_with_video(carphone_out, model_path):
     analysis = data["analysis"]
     assert analysis["settings"]["cutoff_hz"] == 6.0 and analysis["events"] == []
     assert {s["state"] for p in analysis["people"] for s in p["activity"]} <= {"unknown"}
-    assert data["video"]["width"] == 176 and data["video"]["height"] == 144
+    assert data["video"]["width"] == 192 and data["video"]["height"] == 144  # 176x144 at 128:117
     assert all(len(f["people"]) <= 4 for f in data["frames"])
     people_frames = [f for f in data["frames"] if f["people"]]
     assert len(people_frames) > 100
@@ -215,12 +215,12 @@ def test_variable_frame_rate_keeps_stamps(tmp_path, carphone, model_path):
 
 def test_odd_size_rounds_to_even(tmp_path, carphone, model_path):
     frames = [np.ascontiguousarray(np.pad(f, ((0, 1), (0, 1), (0, 0)), mode="edge"))
-              for f in frames_of(carphone, 6)]  # 177 x 145
+              for f in frames_of(carphone, 6)]  # 193 x 145 (carphone as shown is 192x144)
     src = write_clip(tmp_path / "odd.avi", frames, codec="mpeg4")
     out = tmp_path / "o.mp4"
     _run(src, out, model_path)
     info = probe(out, count_frames=True)
-    assert (info.width, info.height, info.frame_count) == (178, 146, 6)
+    assert (info.width, info.height, info.frame_count) == (194, 146, 6)
 
 
 def test_still_image_gives_png_and_keypoints(tmp_path, media, model_path):
@@ -245,7 +245,7 @@ def _stripes_clip(path: Path, n: int, rate: int, size: tuple[int, int]) -> Path:
 
 @pytest.mark.parametrize("loop", [True, False])
 def test_background_video_synced_by_time_and_fitted(tmp_path, carphone, model_path, loop):
-    """A 6-frame, 12 fps, 320x200 background behind a 29.97 fps 176x144 clip:
+    """A 6-frame, 12 fps, 320x200 background behind a 29.97 fps 192x144 clip:
     frame at time t shows background frame floor(t*12) (looped or held)."""
     bg = _stripes_clip(tmp_path / "bg.mp4", 6, 12, (320, 200))
     src = write_clip(tmp_path / "src.mp4", frames_of(carphone, 45),
@@ -261,7 +261,7 @@ def test_background_video_synced_by_time_and_fitted(tmp_path, carphone, model_pa
         k = k % 6 if loop else min(k, 5)
         level = 20 * k + 10
         assert abs(float(np.median(f.image)) - level) <= 3, (f.time_s, k)
-        assert f.image.shape[:2] == (144, 176)
+        assert f.image.shape[:2] == (144, 192)
 
 
 def test_background_image_fill_covers_frame(tmp_path, carphone, media, model_path):
@@ -271,7 +271,7 @@ def test_background_image_fill_covers_frame(tmp_path, carphone, media, model_pat
     _run(src, out, model_path, settings=SkeletonSettings(
         jobs=1, background=spec, style=RenderStyle(opacity=0.0)))
     from app.engine.backgrounds import background_still
-    expected = background_still(spec, 176, 144).astype(int)
+    expected = background_still(spec, 192, 144).astype(int)
     got = frames_of(out)[0].astype(int)
     assert np.abs(got - expected).mean() < 6
 

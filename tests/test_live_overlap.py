@@ -84,7 +84,7 @@ def test_live_frames_arrive_in_order_drawn_elsewhere_and_stop_cleanly(carphone, 
     assert len(taken) >= 8
     indices = [f.result.pose.index for f in taken]
     assert indices == sorted(set(indices))  # newest first never goes backwards
-    assert all(f.result.rendered.shape == (144, 176, 3) for f in taken)
+    assert all(f.result.rendered.shape == (144, 192, 3) for f in taken)
     assert all(f.result.timings.inference_ms > 0 for f in taken)
 
 

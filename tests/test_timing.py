@@ -104,13 +104,15 @@ def test_variable_frame_rate_last_frame_keeps_its_duration(tmp_path, person_fram
 
 
 def test_people_without_a_valid_landmark_are_not_exported(tmp_path, person_frames, model_path):
-    """With a very high threshold (0.999) the landmarker still returns the
+    """With a very high threshold (0.998) the landmarker still returns the
     person, but in some frames no landmark passes: such entries are left
-    out of JSON and CSV, so len(people) counts people seen."""
+    out of JSON and CSV, so len(people) counts people seen. (0.999 until
+    carphone was read at its display size, 192x144: its best landmark
+    there scores 0.996-0.999.)"""
     src = write_clip(tmp_path / "person.mp4", person_frames)
     out = tmp_path / "strict.mp4"
     kp_json, kp_csv = out.with_suffix(".json"), out.with_suffix(".csv")
-    settings = SkeletonSettings(jobs=1, style=RenderStyle(min_confidence=0.999))
+    settings = SkeletonSettings(jobs=1, style=RenderStyle(min_confidence=0.998))
     result = convert(ConvertJob(src, out, settings, (kp_json, kp_csv)), model_path)
     frames = json.loads(kp_json.read_text())["frames"]
     people = [p for f in frames for p in f["people"]]
@@ -152,14 +154,14 @@ def test_a_person_in_every_frame_gives_no_nobody_note(tmp_path, person_frames, c
 
 
 def test_auto_tiles_on_a_small_picture_say_why_they_do_nothing(tmp_path, person_frames, capsys):
-    """176x144 is under 288 px: --tiles auto searches the whole frame and
+    """192x144 (carphone as shown) is under 288 px: --tiles auto searches the whole frame and
     the summary says so in one line (not an error); a bigger picture gets
     no such note."""
     src = write_clip(tmp_path / "small.mp4", person_frames[:5])
     assert cli_main(["convert", str(src), "-o", str(tmp_path / "s.mp4"), "--tiles", "auto",
                      "--jobs", "1", "-q"]) == 0
     captured = capsys.readouterr()
-    assert "tiles (auto) not used on this 176x144 picture" in captured.out
+    assert "tiles (auto) not used on this 192x144 picture" in captured.out
     assert "under 288 px" in captured.out and "error" not in captured.err
     big = [np.repeat(np.repeat(f, 2, axis=0), 2, axis=1) for f in person_frames[:3]]
     src_big = write_clip(tmp_path / "big.mp4", big)

@@ -17,10 +17,12 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 
 from app.base.types import Frame
+from app.media.display import DisplayFrames, Geometry, sample_aspect
 from app.media.sources import SourceInfo, SourceUnavailable, Waker
 
 NO_CAMERA_MESSAGE = ("No camera found. Connect a camera (and allow the app to use it), "
@@ -141,6 +143,8 @@ class CameraSource:
         self._index = 0
         self._woken = False
         self._rate = 0.0  # the device's frame rate, set by the reader thread
+        self._sar = Fraction(1)  # the device's pixel aspect, set by the reader thread
+        self._display: DisplayFrames | None = None  # worker thread: non-square pixels only
 
     # worker thread --------------------------------------------------------------
     def open(self) -> SourceInfo:
@@ -159,7 +163,8 @@ class CameraSource:
             raise SourceUnavailable(error or f"{self.name} opened but sends no picture.")
         self._started = time.monotonic()
         rate = self._rate or self.device.fps_hint
-        return SourceInfo(self.name, frame.width, frame.height, rate)
+        width, height = Geometry(frame.width, frame.height, self._sar).display_size
+        return SourceInfo(self.name, width, height, rate)
 
     def read(self, timeout: float) -> Frame | None:
         """The newest picture not yet returned, or None if none came within
@@ -182,12 +187,24 @@ class CameraSource:
             raise SourceUnavailable(error or f"{self.name} stopped sending pictures.")
         self._taken = count
         self.frames_seen = count
-        rgb = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
+        rgb = np.ascontiguousarray(self._picture(frame))
         self._index += 1
         return Frame(self._index - 1, time.monotonic() - self._started, rgb)
 
     def close(self) -> None:
         self._stop_reader()
+
+    def _picture(self, frame) -> np.ndarray:
+        """The picture in square pixels (an analogue capture card's 720x576
+        at 16:15 is shown 768x576). Only the newest picture is converted, so
+        there is no frame sequence to deinterlace: interlaced capture is
+        shown as the device sends it."""
+        if self._sar == 1:
+            return frame.to_ndarray(format="rgb24")
+        geometry = Geometry(frame.width, frame.height, self._sar)
+        if self._display is None or self._display.geometry != geometry:
+            self._display = DisplayFrames(geometry)
+        return self._display.push(frame, 0)[0][1]
 
     # any thread -----------------------------------------------------------------
     def interrupt(self) -> None:
@@ -220,6 +237,7 @@ class CameraSource:
             stream = container.streams.video[0]
             if stream.average_rate:
                 self._rate = float(stream.average_rate)
+            self._sar = sample_aspect(stream.sample_aspect_ratio)
             for frame in container.decode(stream):
                 if stop.is_set():
                     return

@@ -215,6 +215,9 @@ class VideoEncoder:
         stream.codec_context.color_primaries = 1
         stream.codec_context.color_trc = 1
         stream.codec_context.color_range = 1
+        # Square pixels, stated: the pictures are at the display size (see
+        # app/media/display.py), so every player and editor shows them alike.
+        stream.codec_context.sample_aspect_ratio = Fraction(1, 1)
         stream.metadata.clear()
         self._stream = stream
         # The encoder's own scaler: VideoFrame.reformat shares one SwsContext

@@ -2,7 +2,9 @@
 
 Files are read as bytes, so any path (spaces, non-ASCII, '%' that FFmpeg's
 image2 demuxer would take for a pattern) works, and the format is found from
-the content. JPEG EXIF orientation is applied. Output carries no metadata:
+the content. A picture with non-square pixels (a JPEG's JFIF density, a
+PNG's pHYs) is scaled to square pixels at its display aspect, as video is
+(app/media/display.py); then JPEG EXIF orientation is applied. Output carries no metadata:
 no EXIF, no comment, no encoder tag.
 """
 
@@ -10,11 +12,13 @@ from __future__ import annotations
 
 import io
 import struct
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from app.base.errors import InputError, OutputError
+from app.media.display import Geometry, sample_aspect
 
 # EXIF orientation -> the array operation that shows the picture upright.
 _ORIENT = {
@@ -56,23 +60,28 @@ def decode_image(data: bytes) -> np.ndarray | None:
         with av.open(io.BytesIO(data), mode="r") as container:
             if not container.streams.video:
                 return None
-            for frame in container.decode(video=0):
-                return _still_to_rgb(frame)
+            stream = container.streams.video[0]
+            for frame in container.decode(stream):
+                return _still_to_rgb(frame, sample_aspect(stream.sample_aspect_ratio))
     except (av.FFmpegError, ValueError, OSError):
         return None
     return None
 
 
-def _still_to_rgb(frame) -> np.ndarray:
+def _still_to_rgb(frame, sar: Fraction = Fraction(1)) -> np.ndarray:
     """A decoded still as contiguous RGB uint8. Subsampled chroma (JPEG's
     4:2:0) is first enlarged bilinearly, as libjpeg does; swscale's direct
     conversion repeats chroma samples, which leaves coloured fringes. About
     ten times the cost of the direct conversion: right for a still read once,
-    not for video or camera frames."""
+    not for video or camera frames. Non-square pixels are scaled to square
+    in the conversion to RGB (the same pass)."""
     name = frame.format.name
     if name.startswith("yuv") and name[3:].lstrip("j")[:3] in ("420", "422", "411", "440"):
         full = "yuvj444p" if name.startswith("yuvj") else "yuv444p"
         frame = frame.reformat(format=full, interpolation="BILINEAR")
+    if sar != 1:
+        width, height = Geometry(frame.width, frame.height, sar).scaled_size
+        frame = frame.reformat(width=width, height=height, format="rgb24", interpolation="BILINEAR")
     return np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
 
 

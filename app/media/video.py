@@ -1,7 +1,8 @@
 """Reading video files with PyAV: what a file holds, and its frames in order.
 
-Frames come out in display orientation (rotation metadata applied), RGB,
-with their source timestamps; corrupt packets are skipped and counted.
+Frames come out in display geometry (app/media/display.py: square pixels at
+the display aspect, deinterlaced, rotation metadata applied), RGB, with
+their source timestamps; corrupt packets are skipped and counted.
 A frame's `time_s` is its presentation time, `pts * time_base`, as a player
 shows it: a file whose video starts at 0.5 s has a first frame at 0.5 s (the
 output video keeps that start, so keypoint times equal its frame times).
@@ -16,10 +17,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import numpy as np
 
 from app.base.errors import InputError
 from app.base.types import Frame
+from app.media.display import PROGRESSIVE, DisplayFrames, Geometry, sample_aspect, scan_of
 
 # FFmpeg's logging stays at PyAV's default (off, no Python callback): a Python
 # log callback called from FFmpeg's decoder threads can deadlock on the GIL.
@@ -27,7 +28,8 @@ from app.base.types import Frame
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What the app sees in a video file (display size, after rotation)."""
+    """What the app sees in a video file (`width` x `height`: the display
+    size, square pixels after the SAR and rotation are applied)."""
 
     path: Path
     container: str
@@ -46,6 +48,18 @@ class VideoInfo:
     audio_sample_rate: int
     pixel_format: str
     container_label: str = ""  # FFmpeg's name for people ("QuickTime / MOV")
+    stored_width: int = 0  # the coded picture, before SAR and rotation (0: as width)
+    stored_height: int = 0
+    sar: Fraction = Fraction(1)  # sample (pixel) aspect ratio; 1 for square pixels
+    scan: str = PROGRESSIVE  # display.PROGRESSIVE, TOP_FIRST, BOTTOM_FIRST or FLAGGED
+
+    @property
+    def geometry(self) -> Geometry:
+        """How frames are brought to the display size (see app/media/display.py)."""
+        w, h = self.stored_width, self.stored_height
+        if not (w and h):  # built by hand, without a stored size: square and as shown
+            w, h = (self.height, self.width) if self.rotation % 180 else (self.width, self.height)
+        return Geometry(w, h, self.sar, self.rotation, self.scan)
 
     @property
     def has_audio(self) -> bool:
@@ -55,7 +69,12 @@ class VideoInfo:
         lines = [
             f"file:        {self.path.name}",
             f"container:   {self.container_label or self.container}",
-            f"video:       {self.codec} {self.width}x{self.height} {self.pixel_format}",
+            f"video:       {self.codec} {self.stored_width or self.width}x"
+            f"{self.stored_height or self.height} {self.pixel_format}",
+            f"pixel aspect: {self.sar.numerator}:{self.sar.denominator}"
+            + (" (square)" if self.sar == 1 else " (non-square, scaled to square pixels)"),
+            f"display:     {self.width}x{self.height} (what is analysed and written)",
+            f"scan:        {self.geometry.describe_scan()}",
             f"frame rate:  {float(self.fps):.3f} fps ({self.fps.numerator}/{self.fps.denominator})"
             + (" variable" if self.variable_frame_rate else ""),
             f"frames:      {self.frame_count}",
@@ -182,9 +201,13 @@ def probe(path: Path, *, count_frames: bool = False) -> VideoInfo:
         stream = _video_stream(container, path)
         first = _first_frame(container, stream, path)
         rotation = _rotation_of(first)
-        w, h = first.width, first.height
-        if rotation % 180:
-            w, h = h, w
+        # The container's SAR where it has one, else the codec's (FFmpeg's
+        # av_guess_sample_aspect_ratio); the codec's field order is known
+        # once a frame is decoded.
+        geometry = Geometry(first.width, first.height, sample_aspect(stream.sample_aspect_ratio),
+                            rotation, scan_of(stream.codec_context.field_order,
+                                              bool(first.interlaced_frame)))
+        w, h = geometry.display_size
         tb = Fraction(stream.time_base) if stream.time_base else Fraction(1, 1000)
         fps = Fraction(stream.average_rate or stream.guessed_rate or stream.base_rate or 0)
         duration = _duration_s(container, stream, tb)
@@ -204,6 +227,8 @@ def probe(path: Path, *, count_frames: bool = False) -> VideoInfo:
             audio_sample_rate=((audio.codec_context.sample_rate or 0)
                                if audio is not None and audio.codec_context else 0),
             pixel_format=first.format.name,
+            stored_width=first.width, stored_height=first.height, sar=geometry.sar,
+            scan=geometry.scan,
         )
     if count_frames or info.frame_count <= 0:
         info = replace(info, frame_count=len(scan_pts(path)))
@@ -228,14 +253,6 @@ def _rotation_of(frame: av.VideoFrame) -> int:
     if rot is None or (isinstance(rot, float) and math.isnan(rot)):
         return 0
     return int(round(rot / 90.0)) * 90 % 360
-
-
-def _to_display(frame: av.VideoFrame, rotation: int) -> np.ndarray:
-    image = frame.to_ndarray(format="rgb24")
-    if rotation:
-        # `rotation` is counter-clockwise degrees the display matrix applies.
-        image = np.ascontiguousarray(np.rot90(image, k=rotation // 90))
-    return image
 
 
 class VideoReader:
@@ -269,6 +286,10 @@ class VideoReader:
                 self._seek(container, stream, start_pts)
             index = first_index
             last_pts: int | None = None
+            # The deinterlacer sees the frame before the range and the one
+            # after it, so a chunk's pictures are a whole-file decode's.
+            display = DisplayFrames(info.geometry)
+            before: av.VideoFrame | None = None
             packets = container.demux(stream)
             while True:
                 try:
@@ -297,14 +318,26 @@ class VideoReader:
                         break
                     if start_pts is not None and pts < start_pts:
                         last_pts = pts
+                        before = frame if display.needs_context else None
                         continue
                     if end_pts is not None and pts >= end_pts:
+                        if display.needs_context and index > first_index:
+                            yield from self._frames(display.push(frame, None), tb)
+                        yield from self._frames(display.flush(), tb)
                         return
+                    if before is not None:
+                        display.push(before, None)
+                        before = None
                     last_pts = pts
-                    time_s = float(pts * tb)  # presentation time, start kept
-                    yield Frame(index=index, time_s=time_s,
-                                image=_to_display(frame, info.rotation), pts=int(pts))
+                    yield from self._frames(display.push(frame, (index, int(pts))), tb)
                     index += 1
+            yield from self._frames(display.flush(), tb)
+
+    @staticmethod
+    def _frames(pictures, tb: Fraction) -> Iterator[Frame]:
+        for (index, pts), image in pictures:
+            # time_s: presentation time, start kept
+            yield Frame(index=index, time_s=float(pts * tb), image=image, pts=pts)
 
     def _seek(self, container, stream, start_pts: int) -> None:
         """Seeks to a keyframe at or before start_pts; from the top if unsure."""

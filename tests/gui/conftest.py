@@ -16,7 +16,7 @@ from tests.helpers.clips import frames_of, write_clip
 
 @pytest.fixture(scope="session")
 def short_carphone(tmp_path_factory, carphone) -> Path:
-    """2 s of carphone (60 frames, 176x144)."""
+    """2 s of carphone (60 frames, 192x144: QCIF 176x144 at 128:117 pixels, as shown)."""
     path = tmp_path_factory.mktemp("clips") / "carphone_2s.mp4"
     return write_clip(path, frames_of(carphone, 60))
 

@@ -24,7 +24,7 @@ def test_file_source_is_paced_drops_late_frames_pauses_and_seeks(short_carphone)
     source = FileSource(short_carphone, loop=False)
     info = source.open()
     try:
-        assert info.seekable and info.width == 176 and abs(info.duration_s - 2.0) < 0.1
+        assert info.seekable and info.width == 192 and abs(info.duration_s - 2.0) < 0.1
         start, got = time.monotonic(), []
         while time.monotonic() - start < 0.5:
             frame = source.read(0.1)

@@ -49,7 +49,7 @@ def test_file_source_starts_plays_and_stops(qtbot, window, short_carphone):
     assert bar.start.text() == "Stop" and bar.pause.isEnabled() and bar.seek.isEnabled()
     qtbot.waitUntil(lambda: "fps" in window.status_labels["inference"].text(), timeout=5000)
     assert window.status_labels["source"].text() == short_carphone.name
-    assert window.status_labels["size"].text() == "176\u00d7144"
+    assert window.status_labels["size"].text() == "192\u00d7144"
     # Pause: no new frames; resume: frames again.
     qtbot.mouseClick(bar.pause, Qt.MouseButton.LeftButton)
     qtbot.wait(300)
@@ -246,3 +246,27 @@ def test_source_bar_words_follow_the_source(qtbot, window, short_carphone):
     qtbot.waitUntil(lambda: window.status_labels["people"].text() == "1 person", timeout=60000)
     window.live.stop()
     qtbot.waitUntil(lambda: not window.live.running, timeout=30000)
+
+
+def test_anamorphic_file_is_previewed_at_its_display_aspect(qtbot, window, media, tmp_path):
+    """messi5 stored 386x342 at 64:45 pixels: the preview paints 548x342,
+    the width a player shows, and the status bar says so."""
+    from fractions import Fraction
+
+    from app.media.images import read_image
+    from tests.helpers.aspect_clips import squeeze, write_stored
+    sar = Fraction(64, 45)
+    clip = write_stored(tmp_path / "dv.mp4", squeeze([read_image(media / "messi5.jpg")] * 20, sar),
+                        sar=sar)
+    bar = window.live.source_bar
+    bar.set_file(clip)
+    qtbot.mouseClick(bar.start, Qt.MouseButton.LeftButton)
+    wait_frames(qtbot, window, 2)
+    canvas = window.live.preview.skeleton
+    assert (canvas.image.width(), canvas.image.height()) == (548, 342)
+    rect = canvas.image_rect()
+    assert abs(rect.width() / rect.height() - 548 / 342) < 0.02
+    assert window.status_labels["size"].text() == "548\u00d7342"
+    qtbot.mouseClick(bar.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.live.running, timeout=10000)
+    assert not close_dialogs(window)
