@@ -73,6 +73,7 @@ class DetectionSettings:
     min_tracking_confidence: float = 0.5
     tiles: str | None = None  # None (off), "auto" or "COLSxROWS"
     device: str = "cpu"  # "gpu": MediaPipe's GPU delegate, falling back to the CPU
+    person_detector: bool = True  # a pose is kept only where a person box agrees (issue 26)
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:

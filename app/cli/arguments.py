@@ -65,6 +65,8 @@ def _add_people_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--only-largest", action="store_true", help="keep only the main subject")
     g.add_argument("--tiles", default=None, metavar="auto|COLSxROWS",
                    help="find distant people by detecting on overlapping upscaled tiles")
+    g.add_argument("--no-person-detector", dest="person_detector", action="store_false",
+                   help="report poses without an independent person detector's agreement")
     g.add_argument("--interpolate-gaps", type=int, default=0, metavar="N",
                    help="fill landmark gaps shorter than N frames")
 
@@ -225,7 +227,8 @@ def settings_from_args(args: argparse.Namespace):
                                   min_detection_confidence=args.min_detection_confidence,
                                   min_presence_confidence=args.min_presence_confidence,
                                   min_tracking_confidence=args.min_tracking_confidence,
-                                  tiles=args.tiles, device=args.device)
+                                  tiles=args.tiles, device=args.device,
+                                  person_detector=args.person_detector)
     people = PeopleSettings(smoothing=args.smooth, exclude_ids=frozenset(args.exclude_id),
                             only_largest=args.only_largest,
                             interpolate_gaps=max(0, args.interpolate_gaps))

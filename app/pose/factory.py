@@ -1,5 +1,6 @@
 """The pose estimator for a DetectionSettings value: plain, or tiled when
-tiles are on, behind the quality gate (app/pose/gate.py). One per thread;
+tiles are on, behind the quality gate (app/pose/gate.py), behind the person
+detector's stage (app/pose/person_check.py) when it is on. One per thread;
 the caller closes it."""
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from app.pose.windows import ResizeFn
 
 
 def make_pose_estimator(model_path: Path, detection: DetectionSettings, *, video: bool = True,
-                        resize: ResizeFn | None = None, gate: bool = True):
+                        resize: ResizeFn | None = None, gate: bool = True,
+                        person_detector: bool | None = None):
     """A TiledPoseEstimator when tiles are on (it needs `resize`, given by the
     engine, to enlarge tiles), else a plain PoseEstimator; inside a
-    GatedPoseEstimator unless `gate` is false (benchmarks compare the two)."""
+    GatedPoseEstimator unless `gate` is false (benchmarks compare the two);
+    inside a PersonCheckedEstimator (with top-down crops) when
+    `person_detector` (default: the settings' own) is on."""
     grid = detection.tile_grid
     if grid is None:
         inner = PoseEstimator(model_path, detection, video=video)
@@ -24,7 +28,14 @@ def make_pose_estimator(model_path: Path, detection: DetectionSettings, *, video
     else:
         from app.pose.tiles import TiledPoseEstimator
         inner = TiledPoseEstimator(model_path, detection, grid=grid, video=video, resize=resize)
-    if not gate:
+    if gate:
+        from app.pose.gate import GatedPoseEstimator
+        inner = GatedPoseEstimator(inner, model_path, detection, video=video, resize=resize)
+    if not (detection.person_detector if person_detector is None else person_detector):
         return inner
-    from app.pose.gate import GatedPoseEstimator
-    return GatedPoseEstimator(inner, model_path, detection, video=video, resize=resize)
+    from app.pose.person_check import PersonCheckedEstimator
+    from app.pose.person_detector import YoloxPersonDetector
+    from app.pose.top_down import TopDown
+    return PersonCheckedEstimator(
+        inner, lambda: YoloxPersonDetector(resize=resize), video=video,
+        limit=detection.people_limit, top_down=TopDown(model_path, detection, resize=resize))
