@@ -19,7 +19,7 @@ def make_pose_estimator(model_path: Path, detection: DetectionSettings, *, video
     engine, to enlarge tiles), else a plain PoseEstimator; inside a
     GatedPoseEstimator unless `gate` is false (benchmarks compare the two);
     inside a PersonCheckedEstimator (with top-down crops) when
-    `person_detector` (default: the settings' own) is on."""
+    `person_detector` (default: the settings' own, and off with the gate) is on."""
     grid = detection.tile_grid
     if grid is None:
         inner = PoseEstimator(model_path, detection, video=video)
@@ -31,11 +31,16 @@ def make_pose_estimator(model_path: Path, detection: DetectionSettings, *, video
     if gate:
         from app.pose.gate import GatedPoseEstimator
         inner = GatedPoseEstimator(inner, model_path, detection, video=video, resize=resize)
-    if not (detection.person_detector if person_detector is None else person_detector):
+    if person_detector is None:  # `gate=False` asks for the pose model's raw opinion
+        person_detector = detection.person_detector and gate
+    if not person_detector:
         return inner
     from app.pose.person_check import PersonCheckedEstimator
     from app.pose.person_detector import YoloxPersonDetector
-    from app.pose.top_down import TopDown
+    from app.pose.top_down import NEAR_SHARE, TopDown
     return PersonCheckedEstimator(
         inner, lambda: YoloxPersonDetector(resize=resize), video=video,
-        limit=detection.people_limit, top_down=TopDown(model_path, detection, resize=resize))
+        limit=detection.people_limit,
+        # Distant-people mode crops small people too (app/pose/top_down.py).
+        top_down=TopDown(model_path, detection, resize=resize,
+                         min_share=0.0 if grid is not None else NEAR_SHARE))

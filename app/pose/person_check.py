@@ -10,8 +10,9 @@ two skeletons on one person keep the better one.
 
 The detector costs about one landmarker call, so it runs where it matters:
 on stills and a shot's first frame, whenever a pose appears that was not
-reported in the previous frame (new or doubtful people) or a reported one
-is lost (the box may still be there: top-down below), and every
+reported in the previous frame (new or doubtful people), a reported one
+is lost, or the last run left a sure box with no skeleton (the person may
+be there: top-down below, tried again on the next frame), and every
 `DETECT_EVERY` frames for the rest. Between runs a followed person keeps
 their box, moved with their pose.
 
@@ -112,13 +113,15 @@ class PersonCheckedEstimator:
         self._kept = np.zeros((0, 4))  # pose boxes (pixels) reported in the previous frame
         self._kept_boxes = np.zeros((0, 5), np.float32)  # their person boxes (pixels)
         self.boxes = np.zeros((0, 5), np.float32)  # of the rows last returned, normalised
+        # The last run left a sure box with no skeleton: run again next frame.
+        self._unexplained = False
         self.runs = 0  # detector runs (benchmarks)
         self.dropped = 0  # poses no box agreed with (benchmarks)
 
     def new_shot(self) -> None:
         """Forget who was there (a scene cut): the next frame runs the detector."""
         self._kept, self._kept_boxes = np.zeros((0, 4)), np.zeros((0, 5), np.float32)
-        self._since = self.every
+        self._since, self._unexplained = self.every, False
         if hasattr(self.inner, "new_shot"):
             self.inner.new_shot()
 
@@ -135,7 +138,7 @@ class PersonCheckedEstimator:
         follows = self._follows(pose_box)
         self._since += 1
         lost = len({f for f in follows if f >= 0}) < len(self._kept)
-        run = (not self.video or self._since >= self.every
+        run = (not self.video or self._since >= self.every or self._unexplained
                or any(f < 0 for f in follows) or lost)
         if run:
             self._since = 0
@@ -197,7 +200,9 @@ class PersonCheckedEstimator:
         window around each box."""
         height, width = rgb.shape[:2]
         taken = np.array(boxes, np.float32).reshape(-1, 5)
-        for box in self.top_down.candidates(detected, taken, width, height):
+        self._unexplained = False
+        for box in self.top_down.candidates(detected, taken, width, height,
+                                            self._kept_boxes, FOLLOWED_SCORE):
             if len(rows) >= self.limit:
                 break
             person = self.top_down.find(rgb, box)
@@ -205,6 +210,8 @@ class PersonCheckedEstimator:
                 rows.append(person)
                 boxes.append(box)
                 taken = np.vstack([taken, box[None]])
+            else:
+                self._unexplained = True
         return rows, boxes
 
     @property

@@ -27,10 +27,16 @@ from app.pose.windows import TILE_MIN_SIDE, ResizeFn, Tile, cut, enlarge_nearest
 
 # A box alone is the evidence here (no pose agreed with it), so it must be
 # surer than a box that only confirms a pose (person_check.PERSON_SCORE).
-CROP_SCORE = 0.5
+CROP_SCORE = 0.45
 # The square window's side over the box's larger side: MediaPipe's detector
-# wants some room around a body.
-WINDOW_SCALE = 1.3
+# wants room around a body. Measured on boxes of people on the floor in two
+# gmdcsa24 fall clips (52 boxes): found in 24 at 1.3, 43 at 1.7 (with the
+# confidences below: 49 at 1.3, 52 at 1.7).
+WINDOW_SCALE = 1.7
+# MediaPipe's confidences in a crop: the box already vouches for a person,
+# and a body on the floor or seen from behind scores low in a model made for
+# upright people facing the camera.
+CROP_CONFIDENCE = 0.3
 # A box overlapping a reported person's box this much (IoU), or lying this
 # much inside it, is that person.
 TAKEN_IOU = 0.3
@@ -39,6 +45,14 @@ TAKEN_INSIDE = 0.6
 MIN_BOX_SIDE = 24
 # A box this much wider than tall is tried turned upright too.
 WIDE = 1.1
+# Without distant-people mode, only boxes at least this share of the
+# picture tall (or wide, for a body on the floor) get a crop: the pose model
+# is made for people within about 4 m, and a street of small walkers
+# (vtest.avi) would otherwise cost a crop each, every frame. Small people
+# are the distant mode's job (`min_share=0`).
+NEAR_SHARE = 0.25
+# The most crops one frame may cost (each box turned counts once).
+MAX_BOXES = 3
 
 
 def square_around(box: np.ndarray) -> Tile:
@@ -79,30 +93,44 @@ class TopDown:
     """Finds the person in a box. Its IMAGE-mode landmarker is made on first use."""
 
     def __init__(self, model_path: Path, options: DetectionSettings, *,
-                 resize: ResizeFn | None = None) -> None:
+                 resize: ResizeFn | None = None, min_share: float = NEAR_SHARE,
+                 max_boxes: int = MAX_BOXES) -> None:
         self.model_path, self.resize = model_path, resize
+        self.min_share, self.max_boxes = min_share, max_boxes
         # Two people at most: the one in the box, and a neighbour the window
         # takes in, which is then told apart by its agreement with the box.
         self.options = DetectionSettings(
-            max_people=2, min_detection_confidence=options.min_detection_confidence,
-            min_presence_confidence=options.min_presence_confidence,
+            max_people=2,
+            min_detection_confidence=min(options.min_detection_confidence, CROP_CONFIDENCE),
+            min_presence_confidence=min(options.min_presence_confidence, CROP_CONFIDENCE),
             min_tracking_confidence=options.min_tracking_confidence, device=options.device)
         self._estimator = None
         self.crops = 0  # landmarker calls (benchmarks)
         self.found = 0  # people found
+        self.found_turned = 0  # ...of them on a window turned upright
 
-    def candidates(self, detected: np.ndarray, taken: np.ndarray, width: int,
-                   height: int) -> list[np.ndarray]:
-        """Boxes sure enough, big enough, and not a person already reported."""
-        sure = detected[(detected[:, 4] >= CROP_SCORE)
-                        & (detected[:, 3] - detected[:, 1] >= MIN_BOX_SIDE)]
+    def candidates(self, detected: np.ndarray, taken: np.ndarray, width: int, height: int,
+                   previous: np.ndarray | None = None, followed_score: float = 1.0
+                   ) -> list[np.ndarray]:
+        """Boxes sure enough, big enough, and not a person already reported.
+        A box where a person was reported in the previous frame (`previous`,
+        pixel boxes) needs only `followed_score`: the pose model loses a
+        person who falls, and the detector's score drops too as they do."""
+        w, h = detected[:, 2] - detected[:, 0], detected[:, 3] - detected[:, 1]
+        near = np.maximum(h / height, w / width) >= self.min_share
+        score = detected[:, 4]
+        sure = score >= CROP_SCORE
+        if previous is not None and len(previous) and len(detected):
+            was_there = (iou_matrix(detected, previous) >= TAKEN_IOU).any(axis=1)
+            sure |= was_there & (score >= followed_score)
+        sure = detected[sure & (h >= MIN_BOX_SIDE) & near]
         if len(sure) == 0:
             return []
         if len(taken):
             known = (iou_matrix(sure, taken) >= TAKEN_IOU) | (
                 inside_share(sure, taken) >= TAKEN_INSIDE)
             sure = sure[~known.any(axis=1)]
-        return list(sure)
+        return list(sure[:self.max_boxes])
 
     def find(self, rgb: np.ndarray, box: np.ndarray) -> np.ndarray | None:
         """The person (33, 5) in the box, in frame coordinates, or None."""
@@ -116,7 +144,7 @@ class TopDown:
             window = (self.resize or enlarge_nearest)(window, side, side)
         bw, bh = box[2] - box[0], box[3] - box[1]
         turns = (0, 1, -1) if bw > WIDE * bh else (0,)
-        best, best_score = None, 0.0
+        best, best_score, best_turn = None, 0.0, 0
         for k in turns:
             turned = np.ascontiguousarray(np.rot90(window, k)) if k else window
             self.crops += 1
@@ -125,9 +153,10 @@ class TopDown:
                 agree = agreement(person, box, width, height)
                 score = agree * float(detection_scores(person[None])[0])
                 if score > best_score:
-                    best, best_score = person, score
+                    best, best_score, best_turn = person, score, k
         if best is not None:
             self.found += 1
+            self.found_turned += int(best_turn != 0)
         return best
 
     def _landmarker(self):
