@@ -43,8 +43,15 @@ from app.pose.person_detector import PersonDetector, iou_matrix
 # pedestrians far away (vtest.avi) 0.4-0.8.
 PERSON_SCORE = 0.4
 # ...and a person already reported keeps a weaker box: the detector's score
-# of one person wobbles from frame to frame (a turn, a blur), the pose stays.
-FOLLOWED_SCORE = 0.25
+# of one person wobbles from frame to frame (a turn, a blur), the pose stays;
+# YOLOX-Nano scores a man lying on the floor 0-0.35 (gmdcsa24 Subject_1
+# Fall/15) where MediaPipe follows him in every frame.
+FOLLOWED_SCORE = 0.15
+# A followed person no box agrees with is still reported this long after a
+# box last did (their box carried with the pose): long enough for a fall and
+# the time on the floor in the gmdcsa24 clips (1-4 s), short enough that a
+# skeleton latched onto clutter after its person left goes within seconds.
+FOLLOWED_GRACE_MS = 4000
 # A box grown by this share of its larger side on every side before the
 # landmarks are tested against it: the detector's boxes are tight, and the
 # pose model puts wrists and feet a little beyond the visible body.
@@ -109,19 +116,24 @@ class PersonCheckedEstimator:
         self.inner, self._make_detector, self.video = inner, make_detector, video
         self.limit, self.top_down, self.every = limit, top_down, every
         self._detector: PersonDetector | None = None
-        self._since = every  # frames since the detector last ran
-        self._kept = np.zeros((0, 4))  # pose boxes (pixels) reported in the previous frame
-        self._kept_boxes = np.zeros((0, 5), np.float32)  # their person boxes (pixels)
+        self._forget()
         self.boxes = np.zeros((0, 5), np.float32)  # of the rows last returned, normalised
-        # The last run left a sure box with no skeleton: run again next frame.
-        self._unexplained = False
         self.runs = 0  # detector runs (benchmarks)
         self.dropped = 0  # poses no box agreed with (benchmarks)
 
+    def _forget(self) -> None:
+        self._since = self.every  # frames since the detector last ran
+        # The last run left a sure box with no skeleton: run again next frame.
+        self._unexplained = False
+        # Of each person reported in the previous frame: pose box, person box
+        # (pixels), and when a box last agreed with them (ms).
+        self._kept = np.zeros((0, 4))
+        self._kept_boxes = np.zeros((0, 5), np.float32)
+        self._kept_ms: list[int] = []
+
     def new_shot(self) -> None:
         """Forget who was there (a scene cut): the next frame runs the detector."""
-        self._kept, self._kept_boxes = np.zeros((0, 4)), np.zeros((0, 5), np.float32)
-        self._since, self._unexplained = self.every, False
+        self._forget()
         if hasattr(self.inner, "new_shot"):
             self.inner.new_shot()
 
@@ -133,6 +145,7 @@ class PersonCheckedEstimator:
     def detect(self, rgb: np.ndarray, timestamp_ms: int | None = None) -> np.ndarray:
         """Landmarks (people, 33, 5) of the people a person box agrees with."""
         height, width = rgb.shape[:2]
+        now = int(timestamp_ms or 0)
         found = self.inner.detect(rgb, timestamp_ms)
         pose_box = pose_boxes(found, width, height)
         follows = self._follows(pose_box)
@@ -144,18 +157,19 @@ class PersonCheckedEstimator:
             self._since = 0
             self.runs += 1
             detected = self.detector().detect(rgb)
-            rows, boxes = self._check(found, detected, follows, width, height)
-            if self.top_down is not None and len(rows) < self.limit:
-                rows, boxes = self._top_down(rgb, rows, boxes, detected, timestamp_ms)
+            people = self._check(found, pose_box, detected, follows, now, width, height)
+            if self.top_down is not None and len(people) < self.limit:
+                people = self._top_down(rgb, people, detected, now)
         else:
-            rows, boxes = self._carry(found, pose_box, follows)
-        rows, boxes = rows[:self.limit], boxes[:self.limit]
-        out = np.stack(rows) if rows else found[:0]
-        box_px = np.array(boxes, np.float32).reshape(-1, 5)
+            people = [(person, self._moved_box(f, box), self._kept_ms[f])
+                      for person, box, f in zip(found, pose_box, follows)]
+        people = people[:self.limit]
+        out = np.stack([p for p, _, _ in people]) if people else found[:0]
+        box_px = np.array([b for _, b, _ in people], np.float32).reshape(-1, 5)
         self._kept = pose_boxes(out, width, height)
         self._kept_boxes = box_px
-        scale = np.array([width, height, width, height, 1], np.float32)
-        self.boxes = box_px / scale
+        self._kept_ms = [ms for _, _, ms in people]
+        self.boxes = box_px / np.array([width, height, width, height, 1], np.float32)
         return out
 
     def _follows(self, pose_box: np.ndarray) -> list[int]:
@@ -165,54 +179,49 @@ class PersonCheckedEstimator:
         iou = iou_matrix(pose_box, self._kept)
         return [int(np.argmax(r)) if r.max() >= FOLLOW_IOU else -1 for r in iou]
 
-    def _check(self, found, detected, follows, width, height):
-        """The poses a box agrees with (a person followed from the previous
-        frame at FOLLOWED_SCORE, a newcomer at PERSON_SCORE), with their boxes."""
+    def _moved_box(self, f: int, now: np.ndarray) -> np.ndarray:
+        """Person f's box of the previous frame, moved by how far the centre
+        of their pose box moved (`now`, pixels): between detector runs."""
+        before = self._kept[f]
+        box = self._kept_boxes[f].copy()
+        box[[0, 2]] += ((now[0] + now[2]) - (before[0] + before[2])) / 2
+        box[[1, 3]] += ((now[1] + now[3]) - (before[1] + before[3])) / 2
+        return box
+
+    def _check(self, found, pose_box, detected, follows, now, width, height):
+        """(pose, box, ms) of the poses a box agrees with: a newcomer at
+        PERSON_SCORE, a person followed from the previous frame at
+        FOLLOWED_SCORE; and a followed person no box agrees with, for up to
+        FOLLOWED_GRACE_MS since one last did (their box carried)."""
         candidates = detected[detected[:, 4] >= FOLLOWED_SCORE]
         chosen = match(found, candidates, width, height)
-        rows, boxes = [], []
-        for person, j, f in zip(found, chosen, follows):
+        people = []
+        for person, pbox, j, f in zip(found, pose_box, chosen, follows):
             if j >= 0 and candidates[j, 4] >= (FOLLOWED_SCORE if f >= 0 else PERSON_SCORE):
-                rows.append(person)
-                boxes.append(candidates[j])
+                people.append((person, candidates[j], now))
+            elif f >= 0 and now - self._kept_ms[f] <= FOLLOWED_GRACE_MS:
+                people.append((person, self._moved_box(f, pbox), self._kept_ms[f]))
             else:
                 self.dropped += 1
-        return rows, boxes
+        return people
 
-    def _carry(self, found, pose_box, follows):
-        """Between detector runs: every pose follows a reported one (else the
-        detector would have run); each keeps that person's box, moved by
-        how far the pose box's centre moved."""
-        rows, boxes = [], []
-        for person, now, f in zip(found, pose_box, follows):
-            before = self._kept[f]
-            shift = ((now[0] + now[2]) - (before[0] + before[2])) / 2, (
-                (now[1] + now[3]) - (before[1] + before[3])) / 2
-            box = self._kept_boxes[f].copy()
-            box[[0, 2]] += shift[0]
-            box[[1, 3]] += shift[1]
-            rows.append(person)
-            boxes.append(box)
-        return rows, boxes
-
-    def _top_down(self, rgb, rows, boxes, detected, timestamp_ms):
+    def _top_down(self, rgb, people, detected, now):
         """People in boxes no pose agreed with, found by the landmarker on a
         window around each box."""
         height, width = rgb.shape[:2]
-        taken = np.array(boxes, np.float32).reshape(-1, 5)
+        taken = np.array([b for _, b, _ in people], np.float32).reshape(-1, 5)
         self._unexplained = False
         for box in self.top_down.candidates(detected, taken, width, height,
                                             self._kept_boxes, FOLLOWED_SCORE):
-            if len(rows) >= self.limit:
+            if len(people) >= self.limit:
                 break
             person = self.top_down.find(rgb, box)
             if person is not None:
-                rows.append(person)
-                boxes.append(box)
+                people.append((person, box, now))
                 taken = np.vstack([taken, box[None]])
             else:
                 self._unexplained = True
-        return rows, boxes
+        return people
 
     @property
     def ran_on(self) -> RanOn:
