@@ -13,7 +13,7 @@ on stills and a shot's first frame, whenever a pose appears that was not
 reported in the previous frame (new or doubtful people), a reported one
 is lost, or the last run left a sure box with no skeleton (the person may
 be there: top-down below, tried again on the next frame), and every
-`DETECT_EVERY` frames for the rest. Between runs a followed person keeps
+`DETECT_EVERY_MS` of video for the rest. Between runs a followed person keeps
 their box, moved with their pose.
 
 Boxes with no skeleton are people the pose model missed (seen from behind,
@@ -61,11 +61,15 @@ MIN_INSIDE = 0.7
 # The pose's larger extent over the box's larger side: a skeleton much
 # smaller than the box is not that person (a blob on their sleeve).
 MIN_EXTENT = 0.35
-# The detector runs on every DETECT_EVERY-th frame while the same people
-# are followed (and on every frame with a newcomer). 5: at 25-30 fps a box
-# is at most 0.2 s old, and the detector's cost on a conversion of one
-# person falls from about +90 % to under +15 % (README, bench/conversion).
-DETECT_EVERY = 5
+# While the same people are followed the detector runs on the first frame of
+# every DETECT_EVERY_MS of video (and on every frame with a newcomer, a lost
+# person or a box left unexplained). Tied to the timestamps, not to a count
+# of frames, so two passes over the same frames (the chunked workers,
+# app/engine/chunked_pose.py) run it on the same ones. 400 ms: every 12th
+# frame at 30 fps, every 4th at 10 fps (vtest.avi); the detector costs about
+# one landmarker call, so on every frame it would cost most of the 15 %
+# budget on its own (README, bench/conversion).
+DETECT_EVERY_MS = 400
 FOLLOW_IOU = 0.3  # pose boxes of two frames overlapping this much: one person
 
 DetectorFactory = Callable[[], PersonDetector]
@@ -112,9 +116,9 @@ class PersonCheckedEstimator:
     model missed (app/pose/top_down.py)."""
 
     def __init__(self, inner, make_detector: DetectorFactory, *, video: bool,
-                 limit: int, top_down=None, every: int = DETECT_EVERY) -> None:
+                 limit: int, top_down=None, every_ms: int = DETECT_EVERY_MS) -> None:
         self.inner, self._make_detector, self.video = inner, make_detector, video
-        self.limit, self.top_down, self.every = limit, top_down, every
+        self.limit, self.top_down, self.every_ms = limit, top_down, every_ms
         self._detector: PersonDetector | None = None
         self._forget()
         self.boxes = np.zeros((0, 5), np.float32)  # of the rows last returned, normalised
@@ -122,7 +126,7 @@ class PersonCheckedEstimator:
         self.dropped = 0  # poses no box agreed with (benchmarks)
 
     def _forget(self) -> None:
-        self._since = self.every  # frames since the detector last ran
+        self._last_ms: int | None = None  # the previous frame's timestamp
         # The last run left a sure box with no skeleton: run again next frame.
         self._unexplained = False
         # Of each person reported in the previous frame: pose box, person box
@@ -146,15 +150,19 @@ class PersonCheckedEstimator:
         """Landmarks (people, 33, 5) of the people a person box agrees with."""
         height, width = rgb.shape[:2]
         now = int(timestamp_ms or 0)
+        if self.video and self._last_ms is not None and timestamp_ms is not None and (
+                now < self._last_ms):
+            self._forget()  # timestamps going back: another stretch of video (as the gate)
         found = self.inner.detect(rgb, timestamp_ms)
         pose_box = pose_boxes(found, width, height)
         follows = self._follows(pose_box)
-        self._since += 1
+        period = (self._last_ms is None or timestamp_ms is None
+                  or now // self.every_ms != self._last_ms // self.every_ms)
+        self._last_ms = None if timestamp_ms is None else now
         lost = len({f for f in follows if f >= 0}) < len(self._kept)
-        run = (not self.video or self._since >= self.every or self._unexplained
+        run = (not self.video or period or self._unexplained
                or any(f < 0 for f in follows) or lost)
         if run:
-            self._since = 0
             self.runs += 1
             detected = self.detector().detect(rgb)
             people = self._check(found, pose_box, detected, follows, now, width, height)
