@@ -23,6 +23,7 @@ from app.base.types import X, Y
 from app.pose.devices import NOWHERE, RanOn
 from app.pose.merge import detection_scores
 from app.pose.person_detector import iou_matrix
+from app.pose.quality import frame_presence
 from app.pose.windows import TILE_MIN_SIDE, ResizeFn, Tile, cut, enlarge_nearest, to_frame
 
 # A box alone is the evidence here (no pose agreed with it), so it must be
@@ -51,6 +52,11 @@ WIDE = 1.1
 # (vtest.avi) would otherwise cost a crop each, every frame. Small people
 # are the distant mode's job (`min_share=0`).
 NEAR_SHARE = 0.25
+# A crop's pose must be present in the picture this much (mean presence of
+# its in-frame landmarks, app/pose/quality.py): measured, people in boxes
+# 0.96-1.0 (lying on the floor, seen from the side, half cut by the frame),
+# messi5's blurred spectators 0.3-0.51.
+MIN_PRESENCE = 0.8
 # The most crops one frame may cost (each box turned counts once).
 MAX_BOXES = 3
 
@@ -150,6 +156,8 @@ class TopDown:
             self.crops += 1
             for person in self._landmarker().detect(turned):
                 person = to_frame(unturn(person[None], k), tile, width, height)[0]
+                if frame_presence(person) < MIN_PRESENCE:
+                    continue
                 agree = agreement(person, box, width, height)
                 score = agree * float(detection_scores(person[None])[0])
                 if score > best_score:
