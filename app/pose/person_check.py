@@ -111,15 +111,16 @@ def match(people: np.ndarray, boxes: np.ndarray, width: int, height: int) -> lis
 
 class PersonCheckedEstimator:
     """The same detect/close/ran_on interface as PoseEstimator, plus `boxes`.
-    Belongs to the thread that created it; the detector is made on first use
-    by `make_detector`. `top_down` (or None) finds a pose in a box the pose
+    Belongs to the thread that created it; the detector is made at once by
+    `make_detector` (0.3-1 s: it loads while the engine's decoder seeks, as
+    the landmarker does, not on the first frame). `top_down` (or None) finds a pose in a box the pose
     model missed (app/pose/top_down.py)."""
 
     def __init__(self, inner, make_detector: DetectorFactory, *, video: bool,
                  limit: int, top_down=None, every_ms: int = DETECT_EVERY_MS) -> None:
         self.inner, self._make_detector, self.video = inner, make_detector, video
         self.limit, self.top_down, self.every_ms = limit, top_down, every_ms
-        self._detector: PersonDetector | None = None
+        self._detector: PersonDetector | None = make_detector()
         self._forget()
         self.boxes = np.zeros((0, 5), np.float32)  # of the rows last returned, normalised
         self.runs = 0  # detector runs (benchmarks)
