@@ -1,8 +1,8 @@
 """Benchmark: per-frame precision and recall of the people reported, without
-and with the quality gate (issue 12).
+and with the quality gate (issue 12), and with the person detector (issue 26).
 
-    .venv/bin/python -m bench.quality [--vtest-frames N] [--skip-tiles]
-                                      [--only tree|carphone|cut|stills|vtest ...]
+    .venv/bin/python -m bench.quality [--vtest-frames N] [--skip-tiles] [--fast]
+                      [--only tree|carphone|cut|stills|vtest|rooms|street ...]
 
 Clips with known counts (tests/helpers/quality_media.py makes the stills):
 
@@ -12,6 +12,11 @@ Clips with known counts (tests/helpers/quality_media.py makes the stills):
 - cut: carphone frames 0-59, 30 frames of tree.avi (scaled to 176x144),
   carphone 60-119, joined with hard cuts (1, 0, 1 per frame);
 - stills, each run as a picture (IMAGE mode);
+- rooms: six GMDCSA24 clips (tests/helpers/detector_media.py), one person
+  in every frame: falls the pose model loses the person in, everyday
+  activity in three rooms; also the share of frames with a person reported;
+- street cut: tree.avi, a GMDCSA24 room, tree.avi, a fall, carphone
+  (640x480, hard cuts: 0, 1, 0, 1, 1 per frame);
 - vtest.avi frames 100-199 (a street of small pedestrians), full frame and
   3x2 tiles. Nobody labelled every person here, so: a reported person counts
   as right when at least 12% of their pose box differs from the clip's
@@ -42,6 +47,7 @@ from app.media.images import resize_rgb  # noqa: E402
 from app.pose.factory import make_pose_estimator  # noqa: E402
 from app.pose.merge import pose_boxes  # noqa: E402
 from tests.helpers.clips import frames_of  # noqa: E402
+from tests.helpers.detector_media import GMD_CLIPS, gmd_clip, gmd_fps, street_cut  # noqa: E402
 from tests.helpers.foreground import (  # noqa: E402
     MIN_FOREGROUND_SHARE,
     background,
@@ -58,7 +64,9 @@ VTEST_START = 100
 VTEST_COUNTS = {100: 7, 110: 6, 120: 8, 130: 9, 140: 9, 150: 8, 160: 7, 170: 8, 180: 7,
                 190: 7, 199: 7}
 LOW = dict(min_detection_confidence=0.3, min_presence_confidence=0.3)
-PARTS = ["tree", "carphone", "cut", "stills", "vtest"]
+PARTS = ["tree", "carphone", "cut", "stills", "rooms", "street", "vtest"]
+# Setups compared side by side: (name, gate, person detector).
+SETUPS = [("no gate", False, False), ("gate", True, False), ("gate + detector", True, True)]
 
 
 class Score:
@@ -82,18 +90,26 @@ class Score:
                 f"{self.found - self.right} | {p} | {r} | {fps} |{extra}")
 
 
-def run_video(frames, counts, detection: DetectionSettings, gate: bool, fps: float,
+def run_video(frames, counts, detection: DetectionSettings, setup: tuple, fps: float,
               judge=None) -> Score:
     """`counts[i]`: people in frame i (None: unknown); `judge(i, landmarks)`
-    -> how many of them are right (default: min(found, count))."""
+    -> how many of them are right (default: min(found, count)). `setup`:
+    one of SETUPS. A hard cut in `frames` is a new shot, as the pipeline's
+    cut detector makes it (app/engine/shot_estimator.py)."""
+    _, gate, detector = setup
     score = Score()
-    with make_pose_estimator(MODEL, detection, resize=resize_rgb, gate=gate) as est:
+    cuts = {i for i in range(1, len(frames)) if frames[i].shape != frames[i - 1].shape
+            or _cut(frames[i - 1], frames[i])}
+    with make_pose_estimator(MODEL, detection, resize=resize_rgb, gate=gate,
+                             person_detector=detector) as est:
         est.detect(frames[0], 0)  # load outside the timing
-        if gate:
+        if hasattr(est, "new_shot"):
             est.new_shot()  # the first timed frame is a shot's first frame
         started = time.perf_counter()
         base = 10_000
         for i, rgb in enumerate(frames):
+            if i in cuts and hasattr(est, "new_shot"):
+                est.new_shot()
             lm = est.detect(rgb, base + round(i * 1000 / fps))
             right = judge(i, lm) if judge else min(lm.shape[0], counts[i])
             score.add(lm.shape[0], right, counts[i])
@@ -101,10 +117,18 @@ def run_video(frames, counts, detection: DetectionSettings, gate: bool, fps: flo
     return score
 
 
-def run_stills(gate: bool) -> tuple[Score, list[str]]:
+def _cut(a, b) -> bool:
+    from app.people.scene_cuts import CutDetector
+    detector = CutDetector()
+    detector.push(a)
+    return detector.push(b)
+
+
+def run_stills(setup: tuple) -> tuple[Score, list[str]]:
+    _, gate, detector = setup
     score, notes = Score(), []
     with make_pose_estimator(MODEL, DetectionSettings(), video=False, resize=resize_rgb,
-                             gate=gate) as est:
+                             gate=gate, person_detector=detector) as est:
         started = time.perf_counter()
         for name, (image, true) in stills(MEDIA).items():
             n = est.detect(image).shape[0]
@@ -118,15 +142,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--vtest-frames", type=int, default=100)
     parser.add_argument("--skip-tiles", action="store_true")
+    parser.add_argument("--fast", action="store_true",
+                        help="only the gate with and without the detector (no 'no gate' rows)")
     parser.add_argument("--only", nargs="+", choices=PARTS, default=PARTS,
                         help="run only these parts (default: all)")
     args = parser.parse_args()
     rows = ["| clip | setup | frames | people (true) | reported | wrong | precision | recall | fps |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 
+    setups = SETUPS[1:] if args.fast else SETUPS
+
     def both(name, setup, fn):
-        for gate in (False, True):
-            rows.append(fn(gate).row(name, f"{setup}, {'gate' if gate else 'no gate'}"))
+        for s in setups:
+            rows.append(fn(s).row(name, f"{setup}, {s[0]}"))
             print(rows[-1], flush=True)
 
     if "tree" in args.only:
@@ -144,11 +172,19 @@ def main() -> None:
         both("cut: carphone / tree / carphone", "full frame", lambda g: run_video(
             cut, cut_counts, DetectionSettings(), g, 30))
     if "stills" in args.only:
-        for gate in (False, True):
-            score, notes = run_stills(gate)
-            rows.append(score.row("stills",
-                                  "IMAGE mode, " + ("gate + search" if gate else "no gate")))
+        for s in setups:
+            score, notes = run_stills(s)
+            rows.append(score.row("stills", "IMAGE mode, " + s[0]))
             print(rows[-1], "  ", "; ".join(notes), flush=True)
+    if "rooms" in args.only:
+        for name in GMD_CLIPS:
+            clip = gmd_clip(MEDIA, name)
+            both(f"gmdcsa24 {name}", "full frame", lambda s, clip=clip, name=name: run_video(
+                clip, [1] * len(clip), DetectionSettings(), s, gmd_fps(MEDIA, name)))
+    if "street" in args.only:
+        street, street_counts = street_cut(MEDIA)
+        both("street cut: tree / room / tree / fall / carphone", "full frame",
+             lambda s: run_video(street, street_counts, DetectionSettings(), s, 30))
     if "vtest" in args.only:
         run_vtest(args, rows, both)
     print()

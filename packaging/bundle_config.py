@@ -16,6 +16,10 @@ MAC_BUNDLE_ID = "org.posecloak.PoseCloak"
 MODEL_FILENAME = "pose_landmarker_full.task"   # app.pose.model's default variant
 MODEL_VARIANT = "full"
 MODEL_DEST = "resources/models"        # app.pose.model.bundled_dirs(): sys._MEIPASS/resources/models
+# The person detector (app/pose/person_detector.py): shipped from the source
+# tree's resources/models/ (committed, pinned by SHA-256 in the app), with its
+# attribution beside it; nothing is downloaded.
+DETECTOR_FILES = ["yolox_nano.onnx", "yolox_nano.README.md"]
 ICON_DEST = "resources/icons"
 LICENSES_DEST = "resources/licenses"
 
@@ -24,11 +28,11 @@ LICENSES_DEST = "resources/licenses"
 # so PyInstaller misses it ("No module named 'mediapipe.tasks.c'") and the
 # library ("libmediapipe.so: cannot open shared object file").
 HIDDEN_IMPORTS = ["mediapipe.tasks.c"]
-DYNAMIC_LIB_PACKAGES = ["mediapipe"]   # collect_dynamic_libs(): keeps mediapipe/tasks/c/<lib>
+DYNAMIC_LIB_PACKAGES = ["mediapipe", "onnxruntime"]   # collect_dynamic_libs(): keeps mediapipe/tasks/c/<lib>, onnxruntime/capi/<libs>
 
 # Package metadata (dist-info) the app reads at run time: the About box shows
 # these versions with importlib.metadata.
-METADATA_DISTRIBUTIONS = ["mediapipe", "av", "numpy", "pyqtgraph"]
+METADATA_DISTRIBUTIONS = ["mediapipe", "av", "numpy", "pyqtgraph", "onnxruntime"]
 
 # The optional `cluster` extra (Dask, `posecloak convert --cluster`) and what
 # it brings: never bundled, so the app stays its size; only app/engine/cluster/

@@ -73,6 +73,11 @@ def test_spec_bundles_model_native_library_and_hidden_import(tmp_path, monkeypat
     # The model lands where app.pose.model.bundled_dirs() looks (sys._MEIPASS/resources/models).
     assert (str(stage / "models" / cfg.MODEL_FILENAME), "resources/models") in a["datas"]
     assert cfg.MODEL_DEST == "resources/models"
+    # The person detector too (issue 26), from the source tree, pinned in the app.
+    from app.pose.person_detector import DETECTOR_FILENAME, detector_path
+    detector = ROOT / "resources" / "models" / DETECTOR_FILENAME
+    assert (str(detector), "resources/models") in a["datas"]
+    assert detector_path() == detector.resolve()
     # mediapipe loads lib<name> from importlib.resources.files('mediapipe.tasks.c').
     bindings = importlib.util.find_spec("mediapipe.tasks.python.core.mediapipe_c_bindings")
     assert "resources.files('mediapipe.tasks.c')" in Path(bindings.origin).read_text()
@@ -135,7 +140,8 @@ def test_spec_leaves_out_second_qt_and_unused_qt_parts(tmp_path, monkeypatch):
     "PySide6/Qt/lib/libQt6OpenGL.so.6",  # pyqtgraph imports QtOpenGL unconditionally
     "PySide6/Qt/lib/libQt6Svg.so.6",     # the Wayland adwaita decorations link it
     "PySide6/Qt/lib/libQt6Widgets.so.6", "mediapipe/tasks/c/libmediapipe.so",
-    "resources/models/pose_landmarker_full.task",
+    "resources/models/pose_landmarker_full.task", "resources/models/yolox_nano.onnx",
+    "onnxruntime/capi/libonnxruntime.so.1.32.0",
 ])
 def test_drop_rules_keep_what_the_app_needs(dest):
     assert cfg.drop_reason(dest) is None

@@ -55,11 +55,16 @@ def test_a_person_found_only_blacked_out_needs_the_untouched_picture(
     """With messi5's player blacked out, the blurred crowd behind him yields
     a person; the untouched picture shows nobody there, so only he is kept."""
     image = small_in_large(media)
+    # The gate alone (person_detector=False): this is its own rule.
     with make_pose_estimator(model_path, DetectionSettings(), video=False,
-                             resize=resize_rgb) as est:
+                             resize=resize_rgb, person_detector=False) as est:
         assert est.detect(image).shape[0] == 1
         monkeypatch.setattr(search, "confirmed", lambda _est, _rgb, person, _resize: person)
         assert est.detect(image).shape[0] == 2  # what the confirmation keeps out
+    # With the person detector (issue 26) that ghost has no person box either.
+    with make_pose_estimator(model_path, DetectionSettings(), video=False,
+                             resize=resize_rgb) as est:
+        assert est.detect(image).shape[0] == 1
 
 
 def test_black_out_and_the_windows_searched_again():

@@ -101,6 +101,9 @@ class DetectionSettings:
         "cpu", title="Runs on", choices=DEVICES, flag="--device",
         help="where the pose model runs: gpu uses MediaPipe's GPU delegate (Linux), and falls "
         "back to the CPU, saying so once, where it cannot start")
+    person_detector: bool = setting(  # a pose is kept only where a person box agrees
+        True, title="Person detector", flag="--no-person-detector", negated=True,
+        help="person detector (a skeleton is drawn only where an independent detector finds a person)")
 
     def __post_init__(self) -> None:
         check_fields(self)

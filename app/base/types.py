@@ -65,6 +65,10 @@ class PoseFrame:
     exported as valid.
     scene_cut: the frame starts a new shot (app/people/scene_cuts.py), so
     no person ID carries over from the frame before.
+    boxes: float32 (people, 5) or None: each person's box from the person
+    detector (app/pose/person_check.py), x0, y0, x1, y1 normalised to the
+    frame and the detector's score; NaN in all five where a person has no
+    box (an interpolated gap). None where no detector ran.
     """
 
     index: int
@@ -77,6 +81,7 @@ class PoseFrame:
     valid: np.ndarray = None  # type: ignore[assignment]
     pts: int | None = None
     scene_cut: bool = False
+    boxes: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         lm = np.asarray(self.landmarks, dtype=np.float32)
@@ -91,6 +96,11 @@ class PoseFrame:
         if valid is None:
             valid = np.ones(lm.shape[:2], dtype=bool)
         object.__setattr__(self, "valid", _frozen(np.asarray(valid, dtype=bool)))
+        if self.boxes is not None:
+            boxes = np.asarray(self.boxes, dtype=np.float32).reshape(-1, 5)
+            if boxes.shape[0] != lm.shape[0]:
+                raise ValueError("one box row per person is required")
+            object.__setattr__(self, "boxes", _frozen(boxes))
 
     @property
     def people(self) -> int:
@@ -103,12 +113,38 @@ class PoseFrame:
         return self.landmarks[:, :, :2] * np.array([w, h], np.float32)
 
     def with_people(self, landmarks: np.ndarray, ids: tuple[int, ...],
-                    valid: np.ndarray | None) -> PoseFrame:
+                    valid: np.ndarray | None, boxes: np.ndarray | None = None) -> PoseFrame:
+        """A copy with these person rows. Without `boxes`, each row keeps the
+        box of the row it came from (`_carried_boxes`), NaN where none."""
+        if boxes is None:
+            boxes = self._carried_boxes(np.asarray(landmarks), tuple(ids))
         return replace(self, landmarks=landmarks, ids=tuple(ids),
-                       valid=valid)  # type: ignore[arg-type]  # None: all valid
+                       valid=valid, boxes=boxes)  # type: ignore[arg-type]  # None: all valid
+
+    def _carried_boxes(self, landmarks: np.ndarray, ids: tuple[int, ...]) -> np.ndarray | None:
+        """The boxes of new rows made from this frame's rows: by person ID
+        where both have one, else by identical landmarks (rows reordered or
+        picked), else by position where the rows are the same people in the
+        same order (smoothed landmarks); NaN where a row has no source."""
+        if self.boxes is None:
+            return None
+        out = np.full((len(ids), 5), np.nan, np.float32)
+        by_id = {pid: r for r, pid in enumerate(self.ids) if pid >= 0}
+        same_rows = tuple(ids) == self.ids
+        for r, pid in enumerate(ids):
+            if pid >= 0 and pid in by_id:
+                out[r] = self.boxes[by_id[pid]]
+                continue
+            equal = np.flatnonzero((self.landmarks == landmarks[r]).all(axis=(1, 2)))
+            if equal.size:
+                out[r] = self.boxes[equal[0]]
+            elif same_rows:
+                out[r] = self.boxes[r]
+        return out
 
     def select(self, rows: list[int] | np.ndarray) -> PoseFrame:
         """A copy that keeps only the given person rows."""
         rows = list(rows)
+        boxes = None if self.boxes is None else self.boxes[rows].reshape(-1, 5)
         return self.with_people(self.landmarks[rows], tuple(self.ids[i] for i in rows),
-                                self.valid[rows])
+                                self.valid[rows], boxes)

@@ -174,7 +174,7 @@ class ChunkedPose:
                     self.detections[worker] += 1
                     pose = PoseFrame(index=f, time_s=frame.time_s, width=frame.width,
                                      height=frame.height, landmarks=landmarks, pts=frame.pts,
-                                     scene_cut=cut)
+                                     scene_cut=cut, boxes=shots.boxes)
                     if not past_end:
                         current.publish(f, landmarks)  # warm-up or our own chunk
                         current.queue.put(PassResult(pose, reader.corrupt_packets))

@@ -130,7 +130,8 @@ class LiveProcessor:
         landmarks = self._shots.detect(frame.image, int(session_s * 1000))
         t1 = time.perf_counter()
         pose = PoseFrame(index=self._count, time_s=session_s, width=frame.width,
-                         height=frame.height, landmarks=landmarks, pts=frame.pts, scene_cut=cut)
+                         height=frame.height, landmarks=landmarks, pts=frame.pts, scene_cut=cut,
+                         boxes=self._shots.boxes)
         self._count += 1
         ready = self._people.push(pose)
         pose = ready[-1] if ready else pose.select([])

@@ -272,12 +272,14 @@ def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -
     h, w = image.shape[:2]
     with open_estimator(model_path, settings.detection, video=False) as estimator:
         landmarks = estimator.detect(image)
+        boxes = getattr(estimator, "boxes", None)  # the person detector's (PoseFrame.boxes)
         ran_on = estimator.ran_on  # while open: closing lets go of the landmarkers
     if cancel.is_set():
         raise Cancelled()
     processor = PeopleProcessor(settings.people, min_confidence=settings.min_confidence)
     pose = [*processor.push(PoseFrame(index=0, time_s=0.0, width=w, height=h,
-                                      landmarks=landmarks)), *processor.flush()][0]
+                                      landmarks=landmarks, boxes=boxes)),
+            *processor.flush()][0]
     canvas = SkeletonRenderer(settings.style).render(
         background_still(settings.background, w, h), pose)
     data = encode_image(canvas, job.output.suffix)

@@ -59,6 +59,12 @@ class ShotEstimator:
         return self.ready().detect(image, timestamp_ms)
 
     @property
+    def boxes(self) -> np.ndarray | None:
+        """The person boxes of the rows the last `detect` returned (None
+        when no person detector runs): PoseFrame.boxes."""
+        return getattr(self._estimator, "boxes", None)
+
+    @property
     def running_on(self) -> RanOn:
         """What the landmarker in use now runs on (NOWHERE before the first
         frame of a shot): the live preview shows it."""

@@ -1,5 +1,6 @@
 """The pose estimator for a DetectionSettings value: plain, or tiled when
-tiles are on, behind the quality gate (app/pose/gate.py). One per thread;
+tiles are on, behind the quality gate (app/pose/gate.py), behind the person
+detector's stage (app/pose/person_check.py) when it is on. One per thread;
 the caller closes it."""
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from app.pose.windows import ResizeFn
 
 
 def make_pose_estimator(model_path: Path, detection: DetectionSettings, *, video: bool = True,
-                        resize: ResizeFn | None = None, gate: bool = True) -> PoseEstimating:
+                        resize: ResizeFn | None = None, gate: bool = True,
+                        person_detector: bool | None = None) -> PoseEstimating:
     """A TiledPoseEstimator when tiles are on (it needs `resize`, given by the
     engine, to enlarge tiles), else a plain PoseEstimator; inside a
-    GatedPoseEstimator unless `gate` is false (benchmarks compare the two)."""
+    GatedPoseEstimator unless `gate` is false (benchmarks compare the two);
+    inside a PersonCheckedEstimator (with top-down crops) when
+    `person_detector` (default: the settings' own, and off with the gate) is on."""
     grid = detection.tile_grid
     inner: PoseEstimating
     if grid is None:
@@ -26,7 +30,19 @@ def make_pose_estimator(model_path: Path, detection: DetectionSettings, *, video
     else:
         from app.pose.tiles import TiledPoseEstimator
         inner = TiledPoseEstimator(model_path, detection, grid=grid, video=video, resize=resize)
-    if not gate:
+    if gate:
+        from app.pose.gate import GatedPoseEstimator
+        inner = GatedPoseEstimator(inner, model_path, detection, video=video, resize=resize)
+    if person_detector is None:  # `gate=False` asks for the pose model's raw opinion
+        person_detector = detection.person_detector and gate
+    if not person_detector:
         return inner
-    from app.pose.gate import GatedPoseEstimator
-    return GatedPoseEstimator(inner, model_path, detection, video=video, resize=resize)
+    from app.pose.person_check import PersonCheckedEstimator
+    from app.pose.person_detector import YoloxPersonDetector
+    from app.pose.top_down import NEAR_SHARE, TopDown
+    return PersonCheckedEstimator(
+        inner, lambda: YoloxPersonDetector(resize=resize), video=video,
+        limit=detection.people_limit,
+        # Distant-people mode crops small people too (app/pose/top_down.py).
+        top_down=TopDown(model_path, detection, resize=resize,
+                         min_share=0.0 if grid is not None else NEAR_SHARE))

@@ -88,11 +88,14 @@ def stills(media: Path) -> dict[str, tuple[np.ndarray, int]]:
     """Name -> (picture, number of people in it)."""
     return {
         "messi5": (_read(media / "messi5.jpg"), 1),
-        "basketball1": (_read(media / "basketball1.png"), 1),
+        # Two people: the player, and the man on the right seen from the side,
+        # half cut by the frame (labelled 1 until the person detector's
+        # top-down crop found him, issue 26).
+        "basketball1": (_read(media / "basketball1.png"), 2),
         "two upper bodies": (two_upper_bodies(media), 2),
         "upper body, padded tall": (_pad(carphone_upper_body(media), 100, 400), 1),
         "messi5 small (1/3)": (small_in_large(media), 1),
-        "basketball1 small (1/3)": (small_in_large(media, "basketball1.png"), 1),
+        "basketball1 small (1/3)": (small_in_large(media, "basketball1.png"), 2),
         "four standing": (four_standing(media), 4),
         "empty (tree.avi frame)": (frames_of(media / "tree.avi", 1)[0], 0),
     }
