@@ -23,7 +23,8 @@ interval runs to the end of the clip and mixes the fall itself with the
 time on the floor, so it is not scored as a state; its part from 1.5 s
 after the fall start on is reported apart, as the share called lying or
 sitting ("down"). Reading, Eating, Drinking and Exercising are activities,
-not postures, and are not scored. Per frame, the state is that of the
+not postures, and are not scored. IDs: the tracks of MIN_TRACK_S or more (the analysis leaves shorter ones
+out); each clip has one person. Per frame, the state is that of the
 longest-seen track present in the frame; frames where nobody is tracked
 count as wrong (unknown).
 """
@@ -50,6 +51,7 @@ from app.analysis.activity import STATES  # noqa: E402
 from app.analysis.analysis import analyze_arrays  # noqa: E402
 from app.analysis.events import FallDetector  # noqa: E402
 from app.analysis.tracks import builder_from_arrays  # noqa: E402
+from app.base.settings import AnalysisSettings  # noqa: E402
 from app.engine.keypoints import keypoints_to_arrays, read_keypoints  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -58,6 +60,7 @@ MEDIA = SHARED / "media" / "gmdcsa24"
 STATE_OF_CLASS = {"standing": "standing", "walking": "walking", "sitting": "sitting",
                   "sleeping": "lying"}
 EARLY_S = 1.0  # a fall found this long before the labelled start still counts
+MIN_TRACK_S = AnalysisSettings().min_track_s
 SETTLE_S = 1.5  # after the labelled fall start: on the floor (or bed) from here
 _INTERVAL = re.compile(r"([A-Za-z][A-Za-z ]*?)\s*(?:\([A-Z]+\))?\s*\[([^\]]*)\]")
 
@@ -131,7 +134,8 @@ def _convert(clip: Clip, path: Path) -> Path:
 class Result:
     clip: Clip
     alerts: list[tuple[float, float]]  # (alert time = frame it fired on, event time)
-    ids: int
+    ids: int  # tracked for MIN_TRACK_S or more
+    all_ids: int
     seen: float  # share of frames with a tracked person
     states: dict[str, tuple[float, float]]  # labelled class -> (right s, labelled s)
     down: tuple[float, float]  # after the fall: (lying or sitting s, labelled s)
@@ -177,9 +181,15 @@ def score(clip: Clip, data: dict) -> Result:
         for k in np.flatnonzero(inside):
             key = (want, STATES[frame_state[k]])
             confusion[key] = confusion.get(key, 0.0) + float(step[k])
-    all_ids = {i for frame in ids for i in frame if i >= 0}
+    spans: dict[int, list[float]] = {}
+    for t, frame in zip(times, ids):
+        for i in frame:
+            if i >= 0:
+                spans.setdefault(i, [t, t])[1] = t
+    # A track the analysis leaves out as too short (a one-frame ghost) is no ID.
+    long_ids = [i for i, (a, b) in spans.items() if b - a >= MIN_TRACK_S]
     seen = float(np.mean([any(i >= 0 for i in frame) for frame in ids])) if ids else 0.0
-    return Result(clip, sorted(alerts), len(all_ids), seen,
+    return Result(clip, sorted(alerts), len(long_ids), len(spans), seen,
                   {k: (v[0], v[1]) for k, v in states.items()}, (down[0], down[1]), confusion)
 
 
@@ -228,7 +238,8 @@ def report(results: list[Result]) -> None:
         print(f"{c.name:18} {('fall' if c.is_fall else 'ADL'):>6} "
               f"{what + (f' +{fa} FA' if fa and c.is_fall else ''):>11} "
               f"{(f'{first[1]:.2f}' if first else '-'):>8} {(f'{first[0]:.2f}' if first else '-'):>8} "
-              f"{(f'{delay:+.2f}' if delay is not None else '-'):>8} {r.ids:>4} {r.seen:5.0%}  "
+              f"{(f'{delay:+.2f}' if delay is not None else '-'):>8} "
+              f"{r.ids:>3}{'+' if r.all_ids > r.ids else ' '} {r.seen:5.0%}  "
               f"{states}")
     adl = [r for r in results if not r.clip.is_fall]
     adl_fa = sum(len(r.alerts) for r in adl)
@@ -241,8 +252,10 @@ def report(results: list[Result]) -> None:
           f"activity), {false_alarms - adl_fa} early in fall clips; mean alert delay "
           f"{np.mean(delays) if delays else float('nan'):.2f} s "
           f"(max {max(delays) if delays else float('nan'):.2f} s)")
-    print(f"IDs per clip: {np.mean([r.ids for r in results]):.2f} mean, "
-          f"{sum(r.ids == 1 for r in results)} of {len(results)} clips with exactly one")
+    print(f"IDs per clip (tracks of {MIN_TRACK_S} s or more; + where shorter ones were left "
+          f"out): {np.mean([r.ids for r in results]):.2f} mean, "
+          f"{sum(r.ids == 1 for r in results)} of {len(results)} clips with exactly one "
+          f"(all tracks: {np.mean([r.all_ids for r in results]):.2f} mean)")
     print(f"activity states: {right:.1f} of {labelled:.1f} labelled s right = "
           f"{right / max(labelled, 1e-9):.2f}; " + ", ".join(
               f"{k} {v[0] / max(v[1], 1e-9):.2f} ({v[1]:.1f} s)" for k, v in totals.items()))

@@ -1,0 +1,181 @@
+"""One person's fall detector, designed from real recorded falls (GMDCSA24,
+bench/falls.py), fed one frame at a time: the live alert and the analysis
+of a file run this same code.
+
+What real falls look like, and what the detector uses. Everything is
+measured in the person's own body size S: the longest torso (mid-hip to
+mid-shoulder) seen in the last HISTORY_S, so that a trunk foreshortened by
+falling towards or away from the camera does not shrink the yardstick.
+
+- The body ends **down**: the trunk lying (over 60 deg from vertical, in
+  any direction, head down towards the camera included), or the hips low:
+  within LOW_HEIGHT x S of the floor, the floor being the lowest the feet
+  (ankles, heels) were seen in the last HISTORY_S. Standing, the hips are
+  about 1.5 S above the feet; seated on a chair or a bed about 1 S.
+- It got there **fast**, from higher or more upright, within
+  TRANSITION_S (a fall takes 0.5-1.5 s; knees usually buckle first, so no
+  upright-knees posture is asked for): one of
+  - the trunk turned from under UPRIGHT_LEAN_DEG to lying, with the hips
+    going down by at least TIP_DROP x S (a fall backwards onto a bed
+    drops the hips little; lying back on purpose drops them less and
+    takes longer);
+  - the hips went down by at least DROP x S and the body now lies (falls
+    from a chair or off a bed: already low, or already lying, at the start);
+  - the hips went down by at least COLLAPSE_DROP x S to the floor, trunk
+    lying or not (falls straight down, seen from the front: the trunk
+    stays near vertical in the picture while it falls backwards).
+- Then it **stays down and still**: within CONFIRM_S of coming down, the
+  hips stay down and within STILL x S of one place for HOLD_S. Getting up,
+  squatting and rising, bending to pick something up all end before that;
+  the settling roll after a fall only delays the alert.
+
+Not a fall: sitting down (the hips stop about 1 S above the floor with the
+trunk upright), lying down on purpose (slow, or hips hardly lowered), a
+skeleton that is lying from the start (a bicycle on the ground: nothing
+came down), someone leaving the picture (the track ends: LOST_S).
+
+The event is timed at the start of the transition (the last frame before
+the hips began to go down, or the trunk to turn), so that it matches when a
+person watching would say the fall began; the alert comes HOLD_S or more
+after the body came down.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.analysis.activity import posture
+from app.base.landmarks import INDEX
+
+HISTORY_S = 4.0  # body size and floor are taken from this much past
+TRANSITION_S = 1.5  # the longest a fall takes from its start to down
+UPRIGHT_LEAN_DEG = 35.0
+LYING_LEAN_DEG = 60.0
+LOW_HEIGHT = 0.6  # hips this close to the floor (x S): on the floor
+TIP_DROP = 0.25  # hip descent (x S) with the trunk turning to lying
+DROP = 0.5  # hip descent (x S) ending lying (from a chair or a bed)
+COLLAPSE_DROP = 0.9  # hip descent (x S) ending on the floor
+HOLD_S = 1.0  # down and still this long: confirmed
+STILL = 0.5  # x S: how far the hips may move while still
+CONFIRM_S = 3.0  # after coming down, stillness must start within this
+REARM_S = 1.0  # up this long after a fall before another can be found
+LOST_S = 1.0  # unseen this long: the pending fall and the history are dropped
+
+_FEET = [INDEX[f"{side}_{k}"] for side in ("left", "right") for k in ("ankle", "heel")]
+
+
+@dataclass(frozen=True)
+class FallFound:
+    """A confirmed fall: when it started, came down, and was confirmed."""
+
+    start_s: float
+    down_s: float
+    confirmed_s: float
+    how: str  # what the transition was, for the event's detail
+    confidence: float
+
+
+@dataclass
+class _Sample:
+    t: float
+    hip_y: float
+    lean: float
+    torso: float
+    feet_y: float  # lowest foot point seen (pixels, NaN: no foot seen)
+
+
+@dataclass
+class _Pending:
+    start_s: float
+    down_s: float
+    how: str
+    anchor: np.ndarray  # where the hips are resting
+    still_since: float
+    seen: list[float]
+
+
+class FallDetector:
+    """One person's fall detector, fed frames in time order (`update`).
+    Thread: one at a time."""
+
+    def __init__(self, person_id: int) -> None:
+        self.person_id = person_id
+        self._history: deque[_Sample] = deque()
+        self._pending: _Pending | None = None
+        self._fallen = False
+        self._up_since: float | None = None
+
+    def update(self, time_s: float, xy: np.ndarray, confidence: float) -> FallFound | None:
+        """One frame of this person: (33, 2) pixels, NaN where not valid;
+        `confidence` is the mean visibility of the core points (0..1)."""
+        if self._history and time_s - self._history[-1].t > LOST_S:
+            self._history.clear()  # unseen for a while: the past no longer tells
+            self._pending = None
+        p = posture(xy[None])
+        lean, torso, hip = float(p.lean[0]), float(p.torso[0]), p.hip[0]
+        if not (np.isfinite(lean) and np.isfinite(torso) and np.isfinite(hip).all()):
+            return None
+        with np.errstate(all="ignore"):
+            feet = xy[_FEET, 1]
+            feet_y = float(np.nanmax(feet)) if np.isfinite(feet).any() else float("nan")
+        now = _Sample(time_s, float(hip[1]), lean, torso, feet_y)
+        self._history.append(now)
+        while time_s - self._history[0].t > HISTORY_S:
+            self._history.popleft()
+        size = max(s.torso for s in self._history)
+        floors = [s.feet_y for s in self._history if np.isfinite(s.feet_y)]
+        height = (max(floors) - now.hip_y) / size if floors else float("nan")
+        lying = lean > LYING_LEAN_DEG
+        down = lying or (np.isfinite(height) and height <= LOW_HEIGHT)
+        if self._fallen:
+            self._up_since = None if down else (self._up_since if self._up_since is not None
+                                                else time_s)
+            if self._up_since is None or time_s - self._up_since < REARM_S:
+                return None
+            self._fallen = False
+        if self._pending is not None:
+            return self._follow(now, hip, size, down, confidence)
+        if not down:
+            return None
+        how = self._transition(now, size, lying, height)
+        if how is not None:
+            start_s, text = how
+            self._pending = _Pending(start_s, time_s, text, hip.copy(), time_s, [confidence])
+        return None
+
+    def _transition(self, now: _Sample, size: float, lying: bool,
+                    height: float) -> tuple[float, str] | None:
+        """(start time, words) of a fast way down that ends at `now`, or None."""
+        recent = [s for s in self._history if now.t - s.t <= TRANSITION_S]
+        top = min(recent, key=lambda s: s.hip_y)
+        drop = (now.hip_y - top.hip_y) / size
+        upright = [s for s in recent if s.lean < UPRIGHT_LEAN_DEG]
+        if lying and upright and drop >= TIP_DROP:
+            start = min(upright[-1].t, top.t)
+            return start, f"trunk from upright to lying, hips down {drop:.1f} torso lengths"
+        if lying and drop >= DROP:
+            return top.t, f"hips down {drop:.1f} torso lengths, ending lying"
+        if drop >= COLLAPSE_DROP and np.isfinite(height) and height <= LOW_HEIGHT:
+            return top.t, f"hips down {drop:.1f} torso lengths to the floor"
+        return None
+
+    def _follow(self, now: _Sample, hip: np.ndarray, size: float, down: bool,
+                confidence: float) -> FallFound | None:
+        pending = self._pending
+        if not down:  # got up, or never was down for long: no fall
+            self._pending = None
+            return None
+        pending.seen.append(confidence)
+        if np.linalg.norm(hip - pending.anchor) > STILL * size:
+            pending.anchor, pending.still_since = hip.copy(), now.t  # still settling
+        if now.t - pending.still_since >= HOLD_S:
+            self._pending = None
+            self._fallen, self._up_since = True, None
+            return FallFound(pending.start_s, pending.down_s, now.t, pending.how,
+                             float(np.clip(np.mean(pending.seen), 0.0, 1.0)))
+        if now.t - pending.down_s > CONFIRM_S:
+            self._pending = None  # kept moving: not the stillness after a fall
+        return None
