@@ -8,7 +8,9 @@ mid-shoulder) seen in the last HISTORY_S, so that a trunk foreshortened by
 falling towards or away from the camera does not shrink the yardstick.
 
 - The body ends **down**: the trunk lying (over 60 deg from vertical, in
-  any direction, head down towards the camera included), or the hips low:
+  any direction, head down towards the camera included) with the hips
+  under BENT_HEIGHT x S (bending over to the floor keeps them at standing
+  height), or the hips low:
   within LOW_HEIGHT x S of the floor, the floor being the lowest the feet
   (ankles, heels) were seen in the last HISTORY_S. Standing, the hips are
   about 1.5 S above the feet; seated on a chair or a bed about 1 S.
@@ -55,10 +57,12 @@ TRANSITION_S = 1.5  # the longest a fall takes from its start to down
 UPRIGHT_LEAN_DEG = 35.0
 LYING_LEAN_DEG = 60.0
 LOW_HEIGHT = 0.6  # hips this close to the floor (x S): on the floor
+BENT_HEIGHT = 1.3  # hips this high (x S) with the trunk lying: bending over
 TIP_DROP = 0.25  # hip descent (x S) with the trunk turning to lying
 DROP = 0.5  # hip descent (x S) ending lying (from a chair or a bed)
 COLLAPSE_DROP = 0.9  # hip descent (x S) ending on the floor
-HOLD_S = 1.0  # down and still this long: confirmed
+START_MARGIN = 0.1  # x S: hips within this of their highest have not begun to fall
+HOLD_S = 0.75  # down and still this long: confirmed
 STILL = 0.5  # x S: how far the hips may move while still
 CONFIRM_S = 3.0  # after coming down, stillness must start within this
 REARM_S = 1.0  # up this long after a fall before another can be found
@@ -128,7 +132,9 @@ class FallDetector:
         size = max(s.torso for s in self._history)
         floors = [s.feet_y for s in self._history if np.isfinite(s.feet_y)]
         height = (max(floors) - now.hip_y) / size if floors else float("nan")
-        lying = lean > LYING_LEAN_DEG
+        # A trunk past horizontal with the hips still at standing height is
+        # someone bending to the floor, not lying.
+        lying = lean > LYING_LEAN_DEG and not (np.isfinite(height) and height > BENT_HEIGHT)
         down = lying or (np.isfinite(height) and height <= LOW_HEIGHT)
         if self._fallen:
             self._up_since = None if down else (self._up_since if self._up_since is not None
@@ -152,14 +158,17 @@ class FallDetector:
         recent = [s for s in self._history if now.t - s.t <= TRANSITION_S]
         top = min(recent, key=lambda s: s.hip_y)
         drop = (now.hip_y - top.hip_y) / size
+        # The descent began at the last frame the hips were still up there.
+        began = max((s.t for s in recent if s.hip_y - top.hip_y <= START_MARGIN * size),
+                    default=top.t)
         upright = [s for s in recent if s.lean < UPRIGHT_LEAN_DEG]
         if lying and upright and drop >= TIP_DROP:
-            start = min(upright[-1].t, top.t)
+            start = min(upright[-1].t, began)
             return start, f"trunk from upright to lying, hips down {drop:.1f} torso lengths"
         if lying and drop >= DROP:
-            return top.t, f"hips down {drop:.1f} torso lengths, ending lying"
+            return began, f"hips down {drop:.1f} torso lengths, ending lying"
         if drop >= COLLAPSE_DROP and np.isfinite(height) and height <= LOW_HEIGHT:
-            return top.t, f"hips down {drop:.1f} torso lengths to the floor"
+            return began, f"hips down {drop:.1f} torso lengths to the floor"
         return None
 
     def _follow(self, now: _Sample, hip: np.ndarray, size: float, down: bool,
