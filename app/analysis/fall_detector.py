@@ -57,6 +57,7 @@ TRANSITION_S = 1.5  # the longest a fall takes from its start to down
 UPRIGHT_LEAN_DEG = 35.0
 LYING_LEAN_DEG = 60.0
 LOW_HEIGHT = 0.6  # hips this close to the floor (x S): on the floor
+SLUMP_HEIGHT = 1.0  # hips this low (x S) with the trunk leaning: slumped
 BENT_HEIGHT = 1.3  # hips this high (x S) with the trunk lying: bending over
 TIP_DROP = 0.25  # hip descent (x S) with the trunk turning to lying
 DROP = 0.5  # hip descent (x S) ending lying (from a chair or a bed)
@@ -135,7 +136,9 @@ class FallDetector:
         # A trunk past horizontal with the hips still at standing height is
         # someone bending to the floor, not lying.
         lying = lean > LYING_LEAN_DEG and not (np.isfinite(height) and height > BENT_HEIGHT)
-        down = lying or (np.isfinite(height) and height <= LOW_HEIGHT)
+        low = np.isfinite(height) and height <= LOW_HEIGHT
+        slumped = lean > UPRIGHT_LEAN_DEG and np.isfinite(height) and height <= SLUMP_HEIGHT
+        down = lying or low or slumped
         if self._fallen:
             self._up_since = None if down else (self._up_since if self._up_since is not None
                                                 else time_s)
@@ -143,17 +146,17 @@ class FallDetector:
                 return None
             self._fallen = False
         if self._pending is not None:
-            return self._follow(now, hip, size, down, confidence)
+            return self._follow(now, hip, size, down, height, confidence)
         if not down:
             return None
-        how = self._transition(now, size, lying, height)
+        how = self._transition(now, size, lying, low or slumped)
         if how is not None:
             start_s, text = how
             self._pending = _Pending(start_s, time_s, text, hip.copy(), time_s, [confidence])
         return None
 
     def _transition(self, now: _Sample, size: float, lying: bool,
-                    height: float) -> tuple[float, str] | None:
+                    floor: bool) -> tuple[float, str] | None:
         """(start time, words) of a fast way down that ends at `now`, or None."""
         recent = [s for s in self._history if now.t - s.t <= TRANSITION_S]
         top = min(recent, key=lambda s: s.hip_y)
@@ -167,14 +170,15 @@ class FallDetector:
             return start, f"trunk from upright to lying, hips down {drop:.1f} torso lengths"
         if lying and drop >= DROP:
             return began, f"hips down {drop:.1f} torso lengths, ending lying"
-        if drop >= COLLAPSE_DROP and np.isfinite(height) and height <= LOW_HEIGHT:
+        if drop >= COLLAPSE_DROP and floor:
             return began, f"hips down {drop:.1f} torso lengths to the floor"
         return None
 
-    def _follow(self, now: _Sample, hip: np.ndarray, size: float, down: bool,
+    def _follow(self, now: _Sample, hip: np.ndarray, size: float, down: bool, height: float,
                 confidence: float) -> FallFound | None:
         pending = self._pending
-        if not down:  # got up, or never was down for long: no fall
+        if not down and not (np.isfinite(height) and height <= SLUMP_HEIGHT):
+            # got up (hips back up, or trunk upright with the floor unknown): no fall
             self._pending = None
             return None
         pending.seen.append(confidence)
