@@ -2,44 +2,53 @@
 bench/falls.py), fed one frame at a time: the live alert and the analysis
 of a file run this same code.
 
-What real falls look like, and what the detector uses. Everything is
-measured in the person's own body size S: the longest torso (mid-hip to
-mid-shoulder) seen in the last HISTORY_S, so that a trunk foreshortened by
-falling towards or away from the camera does not shrink the yardstick.
+Everything is measured in the person's own body size S: the longest torso
+(mid-hip to mid-shoulder) seen in the last HISTORY_S, so that a trunk
+foreshortened by falling towards or away from the camera does not shrink
+the yardstick. Heights are of the hips above the floor, the floor being the
+lowest the feet (ankles, heels) were seen in the last HISTORY_S. Standing,
+the hips are about 1.5 S above it; seated on a chair or a bed about 1 S;
+on the floor under about 0.7 S.
 
-- The body ends **down**: the trunk lying (over 60 deg from vertical, in
-  any direction, head down towards the camera included) with the hips
-  under BENT_HEIGHT x S (bending over to the floor keeps them at standing
-  height), or the hips low:
-  within LOW_HEIGHT x S of the floor, the floor being the lowest the feet
-  (ankles, heels) were seen in the last HISTORY_S. Standing, the hips are
-  about 1.5 S above the feet; seated on a chair or a bed about 1 S.
-- It got there **fast**, from higher or more upright, within
-  TRANSITION_S (a fall takes 0.5-1.5 s; knees usually buckle first, so no
-  upright-knees posture is asked for): one of
-  - the trunk turned from under UPRIGHT_LEAN_DEG to lying, with the hips
-    going down by at least TIP_DROP x S (a fall backwards onto a bed
-    drops the hips little; lying back on purpose drops them less and
-    takes longer);
-  - the hips went down by at least DROP x S and the body now lies (falls
-    from a chair or off a bed: already low, or already lying, at the start);
-  - the hips went down by at least COLLAPSE_DROP x S to the floor, trunk
-    lying or not (falls straight down, seen from the front: the trunk
-    stays near vertical in the picture while it falls backwards).
-- Then it **stays down and still**: within CONFIRM_S of coming down, the
-  hips stay down and within STILL x S of one place for HOLD_S. Getting up,
-  squatting and rising, bending to pick something up all end before that;
-  the settling roll after a fall only delays the alert.
+The trunk's tilt from vertical is the larger of its lean in the picture
+and its lean towards or away from the camera, arccos(torso / S): a person
+falling backwards seen from the front keeps a near-vertical trunk in the
+picture, but it looks half as long.
 
-Not a fall: sitting down (the hips stop about 1 S above the floor with the
-trunk upright), lying down on purpose (slow, or hips hardly lowered), a
-skeleton that is lying from the start (a bicycle on the ground: nothing
-came down), someone leaving the picture (the track ends: LOST_S).
+A fall is, per frame:
 
-The event is timed at the start of the transition (the last frame before
-the hips began to go down, or the trunk to turn), so that it matches when a
-person watching would say the fall began; the alert comes HOLD_S or more
-after the body came down.
+1. **down**: the body lies (tilt over LYING_LEAN_DEG, head down towards the
+   camera included) with the hips under BENT_HEIGHT x S (bending over to
+   the floor keeps them at standing height), or is slumped low (tilt over
+   UPRIGHT_LEAN_DEG with the hips under SLUMP_HEIGHT x S);
+2. reached **fast**, within TRANSITION_S (real falls take 0.5-1.5 s; knees
+   usually buckle first, so no straight-legged start is asked for), by one of
+   - the trunk turning from upright (tilt under UPRIGHT_LEAN_DEG) to lying
+     with the hips going down by TIP_DROP x S or more (falling backwards
+     onto a bed drops the hips little);
+   - the hips going down by DROP x S or more, ending lying (falls from a
+     chair or off a bed: low, or already lying, at the start);
+   - the hips going down by COLLAPSE_DROP x S or more, ending slumped low
+     (collapsing straight down, forwards onto the knees, backwards seen
+     from the front);
+3. then **staying down and still**: the hips stay under SLUMP_HEIGHT x S
+   (or the body down) and within STILL x S of one place for HOLD_S, which
+   must begin within CONFIRM_S of coming down. The roll that settles a fall
+   only delays the alert; getting up, squatting and rising, bending to pick
+   something up end it before that.
+
+Not a fall: sitting down (the trunk stays upright and the hips stop about
+1 S above the floor), lying down on purpose (slower than TRANSITION_S, or
+the hips hardly lowered with the trunk turning), a skeleton lying from the
+start (a bicycle on the ground: nothing came down), someone leaving the
+picture or whose legs leave it (the track ends, LOST_S; no feet: no floor,
+so only a lying trunk can count).
+
+Limits: one camera sees depth only through foreshortening; a person hidden
+by furniture, or lost by the pose model on the floor, cannot be followed
+(LOST_S drops the pending fall). The start of a fall is the last frame
+before the hips began to go down (or the trunk to turn); the alert comes
+HOLD_S or more after the body came down.
 """
 
 from __future__ import annotations
@@ -54,9 +63,8 @@ from app.base.landmarks import INDEX
 
 HISTORY_S = 4.0  # body size and floor are taken from this much past
 TRANSITION_S = 1.5  # the longest a fall takes from its start to down
-UPRIGHT_LEAN_DEG = 35.0
-LYING_LEAN_DEG = 60.0
-LOW_HEIGHT = 0.6  # hips this close to the floor (x S): on the floor
+UPRIGHT_LEAN_DEG = 35.0  # trunk tilt under this: upright
+LYING_LEAN_DEG = 60.0  # trunk tilt over this: lying
 SLUMP_HEIGHT = 1.0  # hips this low (x S) with the trunk leaning: slumped
 BENT_HEIGHT = 1.3  # hips this high (x S) with the trunk lying: bending over
 TIP_DROP = 0.25  # hip descent (x S) with the trunk turning to lying
@@ -102,6 +110,12 @@ class _Pending:
     seen: list[float]
 
 
+def _tilt(sample: _Sample, size: float) -> float:
+    """The trunk's angle from vertical: in the picture, or towards or away
+    from the camera (the torso looks shorter than the body size), the larger."""
+    return max(sample.lean, float(np.degrees(np.arccos(min(1.0, sample.torso / size)))))
+
+
 class FallDetector:
     """One person's fall detector, fed frames in time order (`update`).
     Thread: one at a time."""
@@ -133,12 +147,12 @@ class FallDetector:
         size = max(s.torso for s in self._history)
         floors = [s.feet_y for s in self._history if np.isfinite(s.feet_y)]
         height = (max(floors) - now.hip_y) / size if floors else float("nan")
-        # A trunk past horizontal with the hips still at standing height is
-        # someone bending to the floor, not lying.
-        lying = lean > LYING_LEAN_DEG and not (np.isfinite(height) and height > BENT_HEIGHT)
-        low = np.isfinite(height) and height <= LOW_HEIGHT
-        slumped = lean > UPRIGHT_LEAN_DEG and np.isfinite(height) and height <= SLUMP_HEIGHT
-        down = lying or low or slumped
+        tilt = _tilt(now, size)
+        # A lying trunk with the hips still at standing height is someone
+        # bending over to the floor.
+        lying = tilt > LYING_LEAN_DEG and not (np.isfinite(height) and height > BENT_HEIGHT)
+        slumped = tilt > UPRIGHT_LEAN_DEG and np.isfinite(height) and height <= SLUMP_HEIGHT
+        down = lying or slumped
         if self._fallen:
             self._up_since = None if down else (self._up_since if self._up_since is not None
                                                 else time_s)
@@ -149,7 +163,7 @@ class FallDetector:
             return self._follow(now, hip, size, down, height, confidence)
         if not down:
             return None
-        how = self._transition(now, size, lying, low or slumped)
+        how = self._transition(now, size, lying, slumped)
         if how is not None:
             start_s, text = how
             self._pending = _Pending(start_s, time_s, text, hip.copy(), time_s, [confidence])
@@ -164,7 +178,7 @@ class FallDetector:
         # The descent began at the last frame the hips were still up there.
         began = max((s.t for s in recent if s.hip_y - top.hip_y <= START_MARGIN * size),
                     default=top.t)
-        upright = [s for s in recent if s.lean < UPRIGHT_LEAN_DEG]
+        upright = [s for s in recent if _tilt(s, size) < UPRIGHT_LEAN_DEG]
         if lying and upright and drop >= TIP_DROP:
             start = min(upright[-1].t, began)
             return start, f"trunk from upright to lying, hips down {drop:.1f} torso lengths"
@@ -178,7 +192,7 @@ class FallDetector:
                 confidence: float) -> FallFound | None:
         pending = self._pending
         if not down and not (np.isfinite(height) and height <= SLUMP_HEIGHT):
-            # got up (hips back up, or trunk upright with the floor unknown): no fall
+            # Got up (hips back up, or trunk upright with no floor known): no fall.
             self._pending = None
             return None
         pending.seen.append(confidence)
