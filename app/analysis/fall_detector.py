@@ -24,13 +24,16 @@ A fall is, per frame:
 2. reached **fast**, within TRANSITION_S (real falls take 0.5-1.5 s; knees
    usually buckle first, so no straight-legged start is asked for), by one of
    - the trunk turning from upright (tilt under UPRIGHT_LEAN_DEG) to lying
-     with the hips going down by TIP_DROP x S or more (falling backwards
-     onto a bed drops the hips little);
+     within TIP_S, with the hips going down by TIP_DROP x S or more
+     (falling backwards onto a bed drops the hips little);
    - the hips going down by DROP x S or more, ending lying (falls from a
      chair or off a bed: low, or already lying, at the start);
    - the hips going down by COLLAPSE_DROP x S or more, ending slumped low
      (collapsing straight down, forwards onto the knees, backwards seen
      from the front);
+   for the last two the hips must at some point go down faster than
+   FALL_SPEED x S a second (measured 1.4-2.9 on the shared falls; a body
+   lowered on purpose, even tipped over stiffly in 4 s, stays under 0.6);
 3. then **staying down and still**: the hips stay under SLUMP_HEIGHT x S
    (or the body down) and within STILL x S of one place for HOLD_S, which
    must begin within CONFIRM_S of coming down. The roll that settles a fall
@@ -38,13 +41,14 @@ A fall is, per frame:
    something up end it before that.
 
 Not a fall: sitting down (the trunk stays upright and the hips stop about
-1 S above the floor), lying down on purpose (slower than TRANSITION_S, or
-the hips hardly lowered with the trunk turning), a skeleton lying from the
+1 S above the floor), lying down on purpose (the trunk turns slower than
+TIP_S and the hips go down slower than FALL_SPEED), a skeleton lying from the
 start (a bicycle on the ground: nothing came down), someone leaving the
 picture or whose legs leave it (the track ends, LOST_S; no feet: no floor,
 so only a lying trunk can count).
 
-Limits: one camera sees depth only through foreshortening; a person hidden
+Limits: a collapse slower than FALL_SPEED throughout is taken for a
+controlled one; one camera sees depth only through foreshortening; a person hidden
 by furniture, or lost by the pose model on the floor, cannot be followed
 (LOST_S drops the pending fall). The start of a fall is the last frame
 before the hips began to go down (or the trunk to turn); the alert comes
@@ -70,6 +74,9 @@ BENT_HEIGHT = 1.3  # hips this high (x S) with the trunk lying: bending over
 TIP_DROP = 0.25  # hip descent (x S) with the trunk turning to lying
 DROP = 0.5  # hip descent (x S) ending lying (from a chair or a bed)
 COLLAPSE_DROP = 0.9  # hip descent (x S) ending on the floor
+TIP_S = 0.8  # the trunk turns from upright to lying within this
+FALL_SPEED = 1.0  # x S per second: the hips' descent is a fall, not a controlled one
+SPEED_SPAN_S = 0.25
 START_MARGIN = 0.1  # x S: hips within this of their highest have not begun to fall
 HOLD_S = 0.75  # down and still this long: confirmed
 STILL = 0.5  # x S: how far the hips may move while still
@@ -108,6 +115,19 @@ class _Pending:
     anchor: np.ndarray  # where the hips are resting
     still_since: float
     seen: list[float]
+
+
+def _peak_descent(samples: list[_Sample], size: float) -> float:
+    """The fastest the hips went down (x S per second), over spans of at
+    least SPEED_SPAN_S so that one jittery frame is no speed."""
+    t = np.array([s.t for s in samples])
+    y = np.array([s.hip_y for s in samples])
+    j = np.searchsorted(t, t + SPEED_SPAN_S)
+    ok = j < len(t)
+    if not ok.any():
+        return 0.0
+    i, j = np.flatnonzero(ok), j[ok]
+    return float(np.max((y[j] - y[i]) / (t[j] - t[i]))) / size
 
 
 def _tilt(sample: _Sample, size: float) -> float:
@@ -179,13 +199,18 @@ class FallDetector:
         began = max((s.t for s in recent if s.hip_y - top.hip_y <= START_MARGIN * size),
                     default=top.t)
         upright = [s for s in recent if _tilt(s, size) < UPRIGHT_LEAN_DEG]
-        if lying and upright and drop >= TIP_DROP:
+        if lying and upright and drop >= TIP_DROP and now.t - upright[-1].t <= TIP_S:
             start = min(upright[-1].t, began)
             return start, f"trunk from upright to lying, hips down {drop:.1f} torso lengths"
+        speed = _peak_descent(recent, size)
+        if speed < FALL_SPEED:
+            return None
         if lying and drop >= DROP:
-            return began, f"hips down {drop:.1f} torso lengths, ending lying"
+            return began, (f"hips down {drop:.1f} torso lengths at up to {speed:.1f} a second, "
+                           "ending lying")
         if drop >= COLLAPSE_DROP and floor:
-            return began, f"hips down {drop:.1f} torso lengths to the floor"
+            return began, (f"hips down {drop:.1f} torso lengths at up to {speed:.1f} a second, "
+                           "ending low")
         return None
 
     def _follow(self, now: _Sample, hip: np.ndarray, size: float, down: bool, height: float,
