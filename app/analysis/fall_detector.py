@@ -82,7 +82,7 @@ HOLD_S = 0.75  # down and still this long: confirmed
 STILL = 0.5  # x S: how far the hips may move while still
 CONFIRM_S = 3.0  # after coming down, stillness must start within this
 REARM_S = 1.0  # up this long after a fall before another can be found
-LOST_S = 1.0  # unseen this long: the pending fall and the history are dropped
+LOST_S = 1.0  # unseen this long: a pending fall is dropped
 
 _FEET = [INDEX[f"{side}_{k}"] for side in ("left", "right") for k in ("ankle", "heel")]
 
@@ -150,8 +150,13 @@ class FallDetector:
     def update(self, time_s: float, xy: np.ndarray, confidence: float) -> FallFound | None:
         """One frame of this person: (33, 2) pixels, NaN where not valid;
         `confidence` is the mean visibility of the core points (0..1)."""
+        if self._history and time_s < self._history[-1].t:
+            self._history.clear()  # time went back (a looped source): start over
+            self._pending = None
         if self._history and time_s - self._history[-1].t > LOST_S:
-            self._history.clear()  # unseen for a while: the past no longer tells
+            # Unseen for a while: a fall pending is not confirmed (the person
+            # may have left). The history stays: it ages out by itself, and a
+            # descent measured across the gap is too slow to count.
             self._pending = None
         p = posture(xy[None])
         lean, torso, hip = float(p.lean[0]), float(p.torso[0]), p.hip[0]
