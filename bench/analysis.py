@@ -65,7 +65,7 @@ def tilt_clips():
         for sign, side in ((1, "right"), (-1, "left")):
             out.append((f"fall in {seconds:.1f} s to the {side}",
                         [(0, 0), (1.0, 0), (1.0 + seconds, 90 * sign), (3.5 + seconds, 90 * sign)],
-                        1.0 + seconds / 2))
+                        1.0))  # a fall is timed where it begins
     out += [("lie down in 4 s, get up in 1.5 s",
              [(0, 0), (1, 0), (5, 90), (6.5, 90), (8, 0), (9.5, 0)], None),
             ("lie down in 2 s, stay", [(0, 0), (1, 0), (3, 90), (6, 90)], None),

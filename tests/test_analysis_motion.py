@@ -50,8 +50,9 @@ def test_a_fast_tip_to_lying_then_still_is_one_fall(fall_run):
     [person] = analysis.people
     [fall] = [e for e in analysis.events if e.kind == "fall"]
     assert fall.person_id == person.person_id
-    # Halfway through the 0.5 s tip, give or take two frames.
-    assert fall.time_s == pytest.approx(FALL_START_S + FALL_DURATION_S / 2, abs=0.14)
+    # At the start of the 0.5 s tip, give or take two frames (a fall is timed
+    # where it begins, as datasets of real falls label it; it was the middle).
+    assert fall.time_s == pytest.approx(FALL_START_S, abs=0.14)
     assert 0.4 <= fall.confidence <= 1.0
     states = [s.state for s in person.segments]
     assert states[0] == "standing" and states[-1] == "lying"

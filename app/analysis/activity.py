@@ -11,11 +11,19 @@ camera. Per frame:
   the thighs continue the trunk (about 0.6-0.9); seated or crouched they
   are near horizontal, or point at the camera, and the knees come up to
   about the hips' level (below about 0.4);
+- thigh ratio: the thigh's length in the picture over the shank's (knee
+  to ankle), same side, averaged over the sides where both are seen.
+  Standing or walking the two look alike (0.95-1.2 measured on GMDCSA24,
+  the camera's height foreshortens both alike); seated seen from the front
+  the thigh points at the camera and looks short while the shank hangs
+  full length (0.4-0.75). This is what tells a seated person from the
+  front, where the thigh drop cannot (the knees are still below the hips
+  in the picture);
 - speed of the hip centre in torso lengths per second.
 
 Rules, in order: too few confident landmarks -> unknown; lean over 60 deg ->
 lying; knees not seen -> unknown (standing and sitting cannot be told
-apart); thigh drop under 0.4 -> sitting; then walking where the hips move
+apart); thigh drop under 0.4, or thigh ratio under 0.8 -> sitting; then walking where the hips move
 faster than 0.5 torso lengths per second while the ankles swing (their
 separation varies by over 0.1 torso lengths within 1.5 s), or the ankles
 swing by over 0.3 with the hips still (walking on the spot), else standing. The per-frame labels are smoothed
@@ -35,6 +43,7 @@ from app.base.landmarks import INDEX
 STATES = ("standing", "walking", "sitting", "lying", "unknown")
 LYING_LEAN_DEG = 60.0
 SITTING_DROP = 0.4
+SITTING_THIGH_RATIO = 0.8  # thigh over shank length in the picture
 WALK_SPEED = 0.5  # torso lengths per second
 STEP_SWING = 0.1  # ankle separation spread (torso lengths) of steps
 SPOT_SWING = 0.3  # ... of walking on the spot (treadmill), hips still
@@ -72,6 +81,7 @@ class Posture:
     hip: np.ndarray  # (n, 2) pixels
     drop: np.ndarray  # torso lengths
     ankles: np.ndarray  # (n, 2) left minus right ankle, pixels
+    thigh_ratio: np.ndarray  # thigh over shank length in the picture (NaN: not seen)
 
 
 def posture(xy: np.ndarray) -> Posture:
@@ -87,7 +97,11 @@ def posture(xy: np.ndarray) -> Posture:
     drops = [((xy[:, s["knee"]] - xy[:, s["hip"]]) * down).sum(axis=1) for s in (_L, _R)]
     drop = _nanmean(*drops) / torso
     ankles = xy[:, _L["ankle"]] - xy[:, _R["ankle"]]
-    return Posture(lean, torso, hip, drop, ankles)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = [np.linalg.norm(xy[:, s["knee"]] - xy[:, s["hip"]], axis=1)
+                  / np.linalg.norm(xy[:, s["ankle"]] - xy[:, s["knee"]], axis=1) for s in (_L, _R)]
+    ratio = _nanmean(*(np.where(np.isfinite(r), r, np.nan) for r in ratios))
+    return Posture(lean, torso, hip, drop, ankles, ratio)
 
 
 
@@ -129,12 +143,13 @@ def frame_states(times: np.ndarray, xy: np.ndarray) -> np.ndarray:
     p = posture(xy)
     lean = lowpass(times, p.lean, 2.0)
     drop = lowpass(times, p.drop, 2.0)
+    ratio = lowpass(times, p.thigh_ratio, 2.0)
     speed, swing = _speed(times, p), _swing(times, p)
     states = np.full(len(times), STATES.index("unknown"))
     trunk = np.isfinite(lean) & np.isfinite(p.torso)
     lying = trunk & (lean > LYING_LEAN_DEG)
     legs = trunk & ~lying & np.isfinite(drop)
-    sitting = legs & (drop < SITTING_DROP)
+    sitting = legs & ((drop < SITTING_DROP) | (np.isfinite(ratio) & (ratio < SITTING_THIGH_RATIO)))
     upright = legs & ~sitting
     speed, swing = np.nan_to_num(speed), np.nan_to_num(swing)
     walking = upright & (((speed > WALK_SPEED) & (swing > STEP_SWING)) | (swing > SPOT_SWING))

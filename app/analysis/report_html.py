@@ -12,6 +12,7 @@ from html import escape
 
 import numpy as np
 
+from app.analysis import fall_detector
 from app.analysis.activity import STATES, time_in_states
 from app.analysis.analysis import Analysis, PersonAnalysis
 from app.analysis.angles import ANGLES
@@ -193,19 +194,33 @@ def _settings(analysis: Analysis, generator: str) -> str:
             f"<tr><td>made by</td><td>{escape(generator)}</td></tr></table>")
 
 
+_F = fall_detector
 METHOD = (
     "<p>Angles are measured in the picture (2D), in degrees, 0 in the standing posture "
     "(knee, hip and elbow flexion; shoulder elevation from the trunk line; ankle "
     "dorsiflexion, negative for plantarflexion; trunk lean from vertical), only where every "
     "landmark they need was confidently seen, then filtered. Activity uses the trunk's lean, "
-    "the thighs' direction and the hips' and ankles' motion, in the person's own torso "
-    "lengths. A fall is the trunk turning from under 30\u00b0 to over 60\u00b0 from vertical "
-    "(or the hips dropping to the ground) within 0.5 s, followed by 1.5 s with little "
-    "motion.</p><p class=\"muted\">Limits: one camera sees no depth, so "
+    "the thighs' direction and length against the shins' (a thigh pointing at the camera "
+    "looks short: seated, seen from the front), and the hips' and ankles' motion, in the "
+    "person's own torso lengths.</p>"
+    "<p>A fall, measured in the person's body size S (their longest torso in the last "
+    f"{_F.HISTORY_S:g} s; the floor is the lowest their feet were seen then): the body ends "
+    f"down (the trunk over {_F.LYING_LEAN_DEG:g}\u00b0 from vertical, in the picture or "
+    "towards the camera, where the torso looks shorter, with the hips under "
+    f"{_F.BENT_HEIGHT:g} S above the floor; or leaning over {_F.UPRIGHT_LEAN_DEG:g}\u00b0 "
+    f"with the hips under {_F.SLUMP_HEIGHT:g} S), and got there within "
+    f"{_F.TRANSITION_S:g} s either by the trunk turning from upright to lying within "
+    f"{_F.TIP_S:g} s, or by the hips going down {_F.DROP:g} S (ending lying) or "
+    f"{_F.COLLAPSE_DROP:g} S (ending low) at some moment faster than {_F.FALL_SPEED:g} S a "
+    f"second; then the body stays down with the hips within {_F.STILL:g} S of one place for "
+    f"{_F.HOLD_S:g} s. Falls from standing, walking, a chair or a bed, onto the floor or a "
+    "bed, are found this way; the time given is when the fall began, the live alert comes "
+    "when it is confirmed.</p><p class=\"muted\">Limits: one camera sees no depth, so "
     "a limb pointing at the camera looks short and its angle is not its true angle; left "
-    "and right can be swapped by the model in back views; lying along the camera's line of "
-    "sight looks like sitting or standing; a fall out of view, or behind furniture, is not "
-    "seen. Check any alert before acting on it.</p>")
+    "and right can be swapped by the model in back views; a collapse slower than the speed "
+    "above is taken for sitting or lying down on purpose; a person the pose model loses on "
+    "the floor, or who falls out of view or behind furniture, is not seen. Check any alert "
+    "before acting on it.</p>")
 
 
 def report_html(analysis: Analysis, generator: str = "PoseCloak") -> str:

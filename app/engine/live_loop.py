@@ -222,8 +222,9 @@ class LiveLoop:
         self._on_drawing_thread(draw)
 
     def _alert(self, event: Event, now_s: float) -> None:
-        """A fall is confirmed HOLD_S after it happened: its clock time is
-        that long before now."""
+        """A fall is confirmed a while after it began (the body down and
+        still: app/analysis/fall_detector.py): its clock time is that long
+        before now."""
         clock = time.strftime("%H:%M:%S", time.localtime(time.time() - (now_s - event.time_s)))
         alert = FallAlert(event, clock)
 

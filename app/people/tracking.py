@@ -8,6 +8,18 @@ in units of person size (so the same gate works for a close-up patient
 and a pedestrian 60 px tall), plus a penalty for a change of size. A track
 that finds no match is kept for `memory_frames` frames, moving on with its
 last velocity, so an ID survives a brief occlusion or a missed detection.
+A person whose posture changes fast at one place (standing in one frame,
+on the floor half a second later: a fall) moves every landmark too far for
+that cost, so a second cost is allowed beside it, the smaller one counting:
+the distance between the two bodies' centres (mid-hip, else the middle of
+the person's box: the detector's box where the frame has one, else the
+landmarks' extent) in person sizes, plus POSTURE_CHANGE_COST, with no size
+penalty (a body lying towards the camera looks a third of its standing
+height). The centre of the body moves least when it falls; the fixed
+penalty keeps the landmark cost first between people who merely walk past
+one another. A track's velocity comes only from frames seen one after the
+other: a jump across a gap (the person lost while falling) is not a speed
+to carry on with.
 Unmatched people get new IDs from a counter: an ID is never reused within
 one tracker (one video), and a scene cut ends every track. Two detections
 of one person in one frame (MediaPipe's, or two tiles' that survived the
@@ -26,6 +38,8 @@ from app.base.landmarks import INDEX, LANDMARK_NAMES, NUM_LANDMARKS
 from app.base.types import PoseFrame
 
 _BIG = 1e9
+POSTURE_CHANGE_COST = 0.2  # person sizes added to the centre-distance cost
+_HIPS = (INDEX["left_hip"], INDEX["right_hip"])
 
 
 def assign(cost: np.ndarray, max_cost: float = np.inf) -> list[tuple[int, int]]:
@@ -107,13 +121,37 @@ class TrackerOptions:
             raise ValueError("the matching gate must be positive")
 
 
+def body_centre(points: np.ndarray, confident: np.ndarray, box: np.ndarray | None) -> np.ndarray:
+    """The point of a person that moves least when their posture changes:
+    the middle of the hips where both are confident, else the middle of
+    `box` (pixels x0, y0, x1, y1, NaN: none), else of the landmarks' box."""
+    hips = list(_HIPS)
+    if confident[hips].all():
+        return points[hips].mean(axis=0)
+    if box is not None and np.isfinite(box[:4]).all():
+        return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+    pts = box_points(points, confident)
+    return (pts.min(axis=0) + pts.max(axis=0)) / 2
+
+
+def frame_boxes(pose: PoseFrame) -> list[np.ndarray | None]:
+    """Each person's detector box in pixels (x0, y0, x1, y1), or None: from
+    `pose.boxes` (people, 5) normalised, where the frame has them."""
+    boxes = getattr(pose, "boxes", None)
+    if boxes is None or len(boxes) != pose.people:
+        return [None] * pose.people
+    scale = np.array([pose.width, pose.height, pose.width, pose.height], np.float64)
+    return [np.asarray(b[:4], np.float64) * scale for b in boxes]
+
+
 class _Track:
-    __slots__ = ("id", "points", "weights", "size", "velocity", "time_s", "missed")
+    __slots__ = ("id", "points", "weights", "size", "velocity", "time_s", "missed", "centre")
 
     def __init__(self, track_id: int, points: np.ndarray, weights: np.ndarray,
-                 size: float, time_s: float) -> None:
+                 size: float, time_s: float, centre: np.ndarray) -> None:
         self.id = track_id
         self.points, self.weights, self.size = points, weights, size
+        self.centre = centre
         self.velocity = np.zeros(2)  # px/s of the confident landmarks' centre
         self.time_s = time_s
         self.missed = 0
@@ -187,9 +225,11 @@ class PersonTracker:
         return [t.id for t in self._tracks]
 
     def cost_matrix(self, pose: PoseFrame, points: np.ndarray, weights: np.ndarray,
-                    sizes: np.ndarray, tracks: list[_Track] | None = None) -> np.ndarray:
+                    sizes: np.ndarray, tracks: list[_Track] | None = None,
+                    centres: np.ndarray | None = None) -> np.ndarray:
         """(tracks, people) matching costs in person sizes: the distance to
-        each track's predicted place, inf beyond its gate."""
+        each track's predicted place (landmarks, or the body's centre after
+        a change of posture), inf beyond its gate."""
         tracks = self._tracks if tracks is None else tracks
         opts = self.options
         cost = np.full((len(tracks), pose.people), np.inf)
@@ -202,6 +242,11 @@ class PersonTracker:
                 scale = max(track.size, sizes[d])
                 cost[t, d] = (best / scale
                               + opts.size_weight * abs(np.log(sizes[d] / track.size)))
+                if centres is not None:
+                    # Not moved on with the velocity: that of a body
+                    # going down is no speed to carry on with.
+                    moved = np.linalg.norm(track.centre - centres[d])
+                    cost[t, d] = min(cost[t, d], POSTURE_CHANGE_COST + moved / scale)
             # The longer a track is unseen, the less sure its predicted place,
             # so the wider its gate (up to the memory: a lost track's gate
             # grows no more). Only the gate: within it, tracks compete on
@@ -221,30 +266,33 @@ class PersonTracker:
 
     @staticmethod
     def _follow(track: _Track, pose: PoseFrame, points: np.ndarray, weights: np.ndarray,
-                size: float) -> None:
-        """Moves `track` to a matched detection, updating its velocity."""
+                size: float, centre: np.ndarray) -> None:
+        """Moves `track` to a matched detection, updating its velocity (only
+        between frames seen one after the other: across a gap it stops)."""
         dt = pose.time_s - track.time_s
-        if dt > 0:
+        if track.missed:
+            track.velocity = np.zeros(2)
+        elif dt > 0:
             w = np.minimum(track.weights, weights)
             if w.sum() < MIN_CONFIDENT_POINTS:
                 w = np.ones(len(w))
             step = (_centre(points, w) - _centre(track.points, w)) / dt
             track.velocity = 0.5 * track.velocity + 0.5 * step
         track.points, track.weights, track.size = points, weights, size
-        track.time_s, track.missed = pose.time_s, 0
+        track.time_s, track.missed, track.centre = pose.time_s, 0, centre
 
     def _reidentify(self, pose: PoseFrame, points: np.ndarray, weights: np.ndarray,
-                    sizes: np.ndarray, ids: list[int]) -> list[_Track]:
+                    sizes: np.ndarray, ids: list[int], centres: np.ndarray) -> list[_Track]:
         """Gives lost tracks back to the people no active track took, when
         they stand where the lost track was heading; fills `ids`."""
         free = [d for d in range(pose.people) if ids[d] < 0]
         if not free or not self._lost:
             return []
-        cost = self.cost_matrix(pose, points, weights, sizes, self._lost)[:, free]
+        cost = self.cost_matrix(pose, points, weights, sizes, self._lost, centres)[:, free]
         revived = []
         for t, k in assign(cost):
             track, d = self._lost[t], free[k]
-            self._follow(track, pose, points[d], weights[d], sizes[d])
+            self._follow(track, pose, points[d], weights[d], sizes[d], centres[d])
             ids[d] = track.id
             revived.append(track)
         return revived
@@ -267,15 +315,18 @@ class PersonTracker:
         conf = confident_mask(pose.landmarks, opts.min_confidence) & pose.valid
         weights = conf.astype(np.float64)
         sizes = np.array([person_size(points[d], conf[d]) for d in range(pose.people)])
-        cost = self.cost_matrix(pose, points, weights, sizes)
+        boxes = frame_boxes(pose)
+        centres = np.array([body_centre(points[d], conf[d], boxes[d])
+                            for d in range(pose.people)]).reshape(-1, 2)
+        cost = self.cost_matrix(pose, points, weights, sizes, centres=centres)
         pairs = assign(cost)
         ids = [-1] * pose.people
         matched_tracks = set()
         for t, d in pairs:
-            self._follow(self._tracks[t], pose, points[d], weights[d], sizes[d])
+            self._follow(self._tracks[t], pose, points[d], weights[d], sizes[d], centres[d])
             ids[d] = self._tracks[t].id
             matched_tracks.add(t)
-        revived = self._reidentify(pose, points, weights, sizes, ids)
+        revived = self._reidentify(pose, points, weights, sizes, ids, centres)
         kept = list(revived)
         for t, track in enumerate(self._tracks):
             if t not in matched_tracks:
@@ -288,7 +339,8 @@ class PersonTracker:
         for d in range(pose.people):
             if ids[d] < 0:
                 ids[d] = self._next_id
-                kept.append(_Track(self._next_id, points[d], weights[d], sizes[d], pose.time_s))
+                kept.append(_Track(self._next_id, points[d], weights[d], sizes[d], pose.time_s,
+                                   centres[d]))
                 self._next_id += 1
         self._tracks = kept
         self._lost = [t for t in self._lost

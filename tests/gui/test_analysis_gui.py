@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt
 from tests.gui.conftest import close_dialogs
 from tests.gui.test_convert_queue import drop_files, rows_finished
 from tests.helpers.motion_clips import (
-    FALL_DURATION_S,
     FALL_KEYS,
     FALL_START_S,
     angle_schedule,
@@ -24,7 +23,7 @@ from tests.helpers.motion_clips import (
 )
 from tests.helpers.sources import SyntheticSource
 
-FALL_TIME = FALL_START_S + FALL_DURATION_S / 2
+FALL_TIME = FALL_START_S  # a fall is timed where it begins
 
 
 @pytest.fixture(scope="module")
