@@ -205,8 +205,8 @@ class CameraWatch:
 
     def _frame(self, loop: LiveLoop) -> None:
         latest = loop.take_latest()
-        if latest is None or latest.result is None:
-            return
+        if latest is None or latest.result is None or self.state == "lost":
+            return  # (a frame drawn after the loss was reported belongs to before it)
         self.frames += 1
         result = latest.result
         # From the start of the frame's inference to its recording: the
