@@ -48,13 +48,47 @@ def gst():
         pytest.skip(problem)
 
 
+HOLD_S = 8.0  # the first picture held this long: the watch loads its model meanwhile
+
+
+def _held_start(src: Path, dst: Path, hold_s: float = HOLD_S) -> Path:
+    """`src` with its first picture shown `hold_s` longer: a live pipeline
+    misses what a stream shows while its model loads (seconds), and these
+    clips start right before the event."""
+    from fractions import Fraction
+
+    from tests.helpers.clips import write_clip
+    with av.open(str(src)) as c:
+        rate = c.streams.video[0].average_rate or Fraction(15)
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    held = [frames[0]] * int(round(hold_s * rate)) + frames
+    return write_clip(dst, held, time_base=1 / Fraction(rate), rate=Fraction(rate))
+
+
 @pytest.fixture(scope="module")
 def fall_clip(tmp_path_factory, media) -> Path:
-    """A fall today's detector finds (basketball1's player tipped over in
-    0.3 s, tests/helpers/motion_clips.py): none of the GMDCSA24 falls tried
-    (see README, Monitoring) is found by it yet."""
-    from tests.helpers.motion_clips import write_fall_clip
-    return write_fall_clip(tmp_path_factory.mktemp("fall") / "fall.mp4", media)
+    """A fall today's live detector finds on a busy 2-core machine:
+    basketball1's player (a real person) standing 5 s, tipped over in 0.3 s,
+    lying (tests/helpers/motion_clips.py), played at half speed (the fall
+    then takes 0.6 s): the live pipeline sees a frame every 0.2 s or so
+    there, and the tracker keeps the person's ID. The GMDCSA24 falls were
+    tried first (README, Monitoring): today's detector finds one of 17 in
+    `posecloak analyze`, none live here; the better one comes on another
+    branch."""
+    from fractions import Fraction
+
+    from tests.helpers.clips import write_clip
+    from tests.helpers.motion_clips import FPS, angle_schedule, player_canvas, tipped
+    canvas = player_canvas(media)
+    frames = [tipped(canvas, a) for a in angle_schedule([(0, 0), (5, 0), (5.3, 90), (8, 90)])]
+    slow = Fraction(FPS, 2)
+    return write_clip(tmp_path_factory.mktemp("fall") / "fall.mp4", frames,
+                      time_base=1 / slow, rate=slow)
+
+
+@pytest.fixture(scope="module")
+def adl_clip(tmp_path_factory) -> Path:
+    return _held_start(GMDCSA / ADL_CLIP, tmp_path_factory.mktemp("adl") / "adl.mp4")
 
 
 def _events(folder: Path) -> list[dict]:
@@ -64,6 +98,14 @@ def _events(folder: Path) -> list[dict]:
 
 def _kinds(folder: Path) -> list[str]:
     return [e["kind"] for e in _events(folder)]
+
+
+def _kinds_so_far(folder: Path) -> list[str]:
+    """While a watch runs: a cut last line (before its repair) is skipped."""
+    path = folder / "events.jsonl"
+    text = path.read_text() if path.exists() else ""
+    return [line.split('"kind": "')[1].split('"')[0] for line in text.splitlines()
+            if line.endswith("}") and '"kind": "' in line]
 
 
 def _wait_for(predicate, timeout: float, proc: subprocess.Popen | None = None) -> bool:
@@ -226,12 +268,12 @@ def test_fall_over_rtsp_raises_exactly_one_alert(gst, fall_clip, tmp_path):
                            "--on-alert", _alert_command(out), "--max-people", "2"])
         folder = tmp_path / "w" / "Room-12"
         # The clip plays once: the stream ends, the camera is "lost".
-        ended = _wait_for(lambda: "lost" in _kinds(folder), 120, proc)
+        ended = _wait_for(lambda: "lost" in _kinds_so_far(folder), 120, proc)
         code, err = _finish(proc)
     assert ended, err
     assert code == 0, err
     alerts = _alerts(out)
-    assert len(alerts) == 1, (alerts, err)
+    assert len(alerts) == 1, (alerts, err, _kinds(folder))
     (env, body), = alerts
     assert env[:2] == ["fall", "Room-12"] and body["kind"] == "fall"
     assert body["camera"] == "Room-12" and isinstance(body["person_id"], int)
@@ -243,14 +285,14 @@ def test_fall_over_rtsp_raises_exactly_one_alert(gst, fall_clip, tmp_path):
     assert "pa55" not in text
 
 
-def test_daily_activity_over_rtsp_raises_no_alert(gst, tmp_path):
-    clip = GMDCSA / ADL_CLIP
+def test_daily_activity_over_rtsp_raises_no_alert(gst, adl_clip, tmp_path):
+    clip = adl_clip
     out = tmp_path / "alerts.txt"
     with RtspServer(clip) as server:
         proc = _watch_cli(["ward=" + server.url(), "--out-dir", str(tmp_path / "w"),
                            "--on-alert", _alert_command(out)])
         folder = tmp_path / "w" / "ward"
-        ended = _wait_for(lambda: "lost" in _kinds(folder), 150, proc)
+        ended = _wait_for(lambda: "lost" in _kinds_so_far(folder), 150, proc)
         code, err = _finish(proc)
     assert ended and code == 0, err
     assert "entered" in _kinds(folder)
@@ -284,7 +326,7 @@ def test_kill_9_leaves_nothing_half_written_and_a_restart_carries_on(carphone, t
         args = [f"cam={server.url()}", "--out-dir", str(tmp_path), "--segment-minutes", "0.05"]
         folder = tmp_path / "cam"
         proc = _watch_cli(args)
-        assert _wait_for(lambda: "segment" in _kinds(folder), 90, proc), proc.stderr
+        assert _wait_for(lambda: "segment" in _kinds_so_far(folder), 90, proc), proc.stderr
         time.sleep(1)
         proc.kill()
         proc.wait()
@@ -293,7 +335,7 @@ def test_kill_9_leaves_nothing_half_written_and_a_restart_carries_on(carphone, t
             f.write('{"time": "20')  # as if the kill cut a line
         before = set(folder.glob("cam_*.mp4"))
         proc = _watch_cli(args)
-        assert _wait_for(lambda: _kinds(folder).count("live") >= 2, 90, proc)
+        assert _wait_for(lambda: _kinds_so_far(folder).count("live") >= 2, 90, proc)
         time.sleep(2)
         code, err = _finish(proc)
     assert code == 0, err
