@@ -77,7 +77,7 @@ def cmd_watch(args: argparse.Namespace, model_path_of) -> int:
         for src in sources:
             say(f"watching {src.url or src.path} as {src.name} -> "
                 f"{args.out_dir / src.name}")
-        watch.run()
+        watch.run(args.stop_after)
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)

@@ -102,13 +102,17 @@ class Watch:
     def stop(self) -> None:
         self._stop.set()
 
-    def run(self) -> None:
-        """Watches until `stop` or every source has ended; then finishes
-        every camera's segment and sends queued alerts."""
+    def run(self, duration_s: float = 0.0) -> None:
+        """Watches until `stop`, every source has ended, or `duration_s`
+        (0: no limit); then finishes every camera's segment and sends queued
+        alerts."""
+        import time
+        end = time.monotonic() + duration_s if duration_s else float("inf")
         for camera in self.cameras:
             camera.start()
         try:
-            while not self._stop.is_set() and any(c.running for c in self.cameras):
+            while not self._stop.is_set() and any(c.running for c in self.cameras) \
+                    and time.monotonic() < end:
                 for camera in self.cameras:
                     camera.poll()
                 self._stop.wait(POLL_S)
