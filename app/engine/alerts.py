@@ -72,6 +72,23 @@ class AlertEvent:
                 for k, v in self.to_json().items()}
 
 
+def fall_alert(camera: str, person_id: int, confidence: float, fall_epoch: float) -> AlertEvent:
+    """The alert of a confirmed fall, timed when it happened (the live
+    preview and `watch` send the same)."""
+    from app.engine.watch_store import local_time
+    return AlertEvent("fall", local_time(fall_epoch), camera, person_id, confidence)
+
+
+def clock_epoch(clock: str, now: float | None = None) -> float:
+    """The epoch of a local HH:MM:SS within the last day (a live alert's clock)."""
+    import time
+    now = time.time() if now is None else now
+    t = time.localtime(now)
+    h, m, s = (int(x) for x in clock.split(":"))
+    epoch = time.mktime((t.tm_year, t.tm_mon, t.tm_mday, h, m, s, 0, 0, -1))
+    return epoch - 86400 if epoch > now + 1 else epoch
+
+
 class AlertSender:
     """Sends alerts on its own thread. `send` and `close` from any thread."""
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.engine.alerts import AlertEvent, AlertSender
+from app.engine.alerts import AlertEvent, AlertSender, fall_alert
 from app.engine.live import LiveSettings
 from app.engine.live_loop import FallAlert, LiveLoop
 from app.engine.live_recorder import RecordRequest
@@ -230,8 +230,7 @@ class CameraWatch:
                        epoch=now - lag)
         self._say(f"{self.name}: fall detected, person #{event.person_id} at {when} "
                   f"(confidence {event.confidence:.2f})")
-        self._alerts.send(AlertEvent("fall", when, self.name, event.person_id,
-                                     event.confidence))
+        self._alerts.send(fall_alert(self.name, event.person_id, event.confidence, now - lag))
 
     def _session_s(self) -> float:
         # The processor's session clock starts right after `opened`.
