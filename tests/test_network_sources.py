@@ -143,3 +143,48 @@ def test_mjpeg_over_http_with_basic_auth(carphone):
         with pytest.raises(SourceUnavailable, match=r"\(401\)") as err:
             wrong.open()
         assert "nope" not in str(err.value)
+
+
+def test_hls_over_http(tmp_path, carphone):
+    """An HLS playlist (.m3u8 and MPEG-TS segments, written by FFmpeg's HLS
+    muxer) served over HTTP on loopback plays as a live source."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from fractions import Fraction
+
+    import av
+    with av.open(str(carphone)) as src, av.open(str(tmp_path / "live.m3u8"), "w", format="hls",
+                                               options={"hls_time": "1",
+                                                        "hls_list_size": "0"}) as out:
+        stream = out.add_stream("libx264", rate=15)
+        stream.width, stream.height, stream.pix_fmt = 176, 144, "yuv420p"
+        for n, frame in enumerate(src.decode(video=0)):
+            if n >= 60:
+                break
+            frame = frame.reformat(format="yuv420p")
+            frame.pts, frame.time_base = n, Fraction(1, 15)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(Quiet, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        source = NetworkSource(StreamUrl.parse(
+            f"http://127.0.0.1:{server.server_address[1]}/live.m3u8"), "hls")
+        try:
+            info = source.open()
+            n, _ = _frames(source, 2.0)
+        finally:
+            source.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (info.width, info.height) == (176, 144) and n >= 5, n

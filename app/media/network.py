@@ -112,14 +112,11 @@ def redact_url(text: str) -> str:
 
 def ffmpeg_options(url: StreamUrl) -> dict[str, str]:
     """Demuxer options: RTSP over TCP (no lost UDP packets, passes NAT and
-    firewalls), low delay, the camera reached without a proxy."""
-    options = {"fflags": "nobuffer", "flags": "low_delay"}
+    firewalls) with low delay; HTTP without a proxy."""
     if url.scheme in ("rtsp", "rtsps"):
-        options["rtsp_transport"] = "tcp"
-    else:
-        options["http_proxy"] = ""
-        options["reconnect"] = "0"  # reconnecting is ours, with back-off
-    return options
+        return {"rtsp_transport": "tcp", "fflags": "nobuffer", "flags": "low_delay"}
+    # No "nobuffer" here: MPEG-TS segments of HLS then give no picture.
+    return {"http_proxy": "", "reconnect": "0"}  # reconnecting is ours, with back-off
 
 
 def describe_stream_error(url: StreamUrl, exc: BaseException) -> str:
