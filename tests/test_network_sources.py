@@ -150,9 +150,8 @@ def test_hls_over_http(tmp_path, carphone):
     muxer) served over HTTP on loopback plays as a live source."""
     import functools
     import threading
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
     from fractions import Fraction
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     import av
     with av.open(str(carphone)) as src, av.open(str(tmp_path / "live.m3u8"), "w", format="hls",

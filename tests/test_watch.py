@@ -126,7 +126,7 @@ def _watch_cli(args: list[str], **kw) -> subprocess.Popen:
 
 
 def _finish(proc: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 60) -> tuple[int, str]:
-    if proc.poll() is None:
+    if sig is not None and proc.poll() is None:
         proc.send_signal(sig)
     try:
         _, err = proc.communicate(timeout=timeout)
@@ -365,3 +365,30 @@ def test_camera_lost_alert_to_a_url(tmp_path, model_path):
             runner.join(30)
     [body] = receiver.bodies
     assert body["kind"] == "camera_lost" and body["camera"] == "gate" and body["person_id"] is None
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("no-such-clip.mp4", "neither a stream address"),
+    ("rtsp://nurse@127.0.0.1:9/x", "no password"),
+    ("rtsp://bob:hunter2@127.0.0.1:notaport/x", "the port is not a number"),
+])
+def test_bad_sources_are_one_line_and_exit_1(source, expected, tmp_path):
+    env = cli_env()
+    env.pop("POSECLOAK_CAMERA_PASSWORD", None)
+    proc = _watch_cli([source, "--out-dir", str(tmp_path / "w")], env=env,
+                      stdin=subprocess.DEVNULL)
+    code, err = _finish(proc, sig=None)
+    lines = err.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and expected in lines[0], err
+    assert "hunter2" not in err
+
+
+def test_a_password_from_the_environment_for_a_service(carphone, tmp_path):
+    with MjpegServer(carphone, "nurse:Env-pw9") as server:
+        proc = _watch_cli([f"door=http://nurse@127.0.0.1:{server.port}/video", "--out-dir",
+                           str(tmp_path), "--stop-after", "6"],
+                          env=cli_env(POSECLOAK_CAMERA_PASSWORD="Env-pw9"),
+                          stdin=subprocess.DEVNULL)
+        code, err = _finish(proc, sig=None, timeout=120)
+    assert code == 0 and "live" in _kinds(tmp_path / "door"), err
+    assert "Env-pw9" not in err
