@@ -127,7 +127,8 @@ class CameraWatch:
         now = time.monotonic() if now is None else now
         with self._lock:
             loop, due, lost_since = self._loop, self._segment_due, self._lost_since
-        if loop is not None and due and now >= due:
+        # While the camera is lost its segment stays open (no empty segments).
+        if loop is not None and due and now >= due and lost_since is None:
             self._next_segment(loop)
         limit = self.options.lost_alert_s
         if limit and lost_since is not None and not self._lost_alerted and now - lost_since >= limit:
