@@ -187,3 +187,22 @@ def test_hls_over_http(tmp_path, carphone):
         server.shutdown()
         server.server_close()
     assert (info.width, info.height) == (176, 144) and n >= 5, n
+
+
+def test_a_host_that_never_answers_does_not_hang():
+    """A camera that accepts the connection and then says nothing: the open
+    gives up after its time limit, with one line."""
+    import socket
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        source = NetworkSource(StreamUrl.parse(f"rtsp://127.0.0.1:{port}/x"),
+                               open_timeout_s=2.0, read_timeout_s=2.0)
+        started = time.monotonic()
+        with pytest.raises(SourceUnavailable) as err:
+            source.open()
+        source.close()
+    assert time.monotonic() - started < 30
+    message = str(err.value)
+    assert "\n" not in message and "cannot reach the camera (no answer in time)" in message, message

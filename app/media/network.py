@@ -125,13 +125,16 @@ def describe_stream_error(url: StreamUrl, exc: BaseException) -> str:
     text = (getattr(exc, "strerror", None) or type(exc).__name__).strip().rstrip(".")
     low = text.lower()
     name = url.redacted()
+    if "exit requested" in low:  # PyAV's time limit interrupted FFmpeg
+        text = "no answer in time"
+        low = text
     if "401" in low or "unauthorized" in low or "403" in low or "forbidden" in low:
         return (f"{name}: the camera refused the user name or password (401): check them "
                 "(the password is not shown).")
     if "404" in low or "not found" in low and "server returned" in low:
         return f"{name}: the camera has no stream at this address (404): check the path."
     if errno_ in (110, 111, 113, 101, 104, -110, -111, -113) or any(w in low for w in (
-            "connection refused", "timed out", "timeout", "no route", "unreachable",
+            "connection refused", "timed out", "timeout", "no answer", "no route", "unreachable",
             "name or service", "resolve", "exit requested", "immediate exit")):
         return (f"{name}: cannot reach the camera ({text}): is it on, and on this network? "
                 "Retrying.")
@@ -162,8 +165,12 @@ class NetworkSource(CameraSource):
         try:
             return super().open()
         except SourceUnavailable as exc:
-            self.last_error = str(exc)
-            raise
+            message = str(exc)
+            if message.endswith("sends no picture."):  # the open's time limit passed first
+                message = (f"{self.url.redacted()}: cannot reach the camera (no answer in "
+                           "time): is it on, and on this network? Retrying.")
+            self.last_error = message
+            raise SourceUnavailable(message) from None
 
     def read(self, timeout: float):
         if self._reader is None:
