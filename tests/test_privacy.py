@@ -7,7 +7,8 @@
 5. Nothing leaves the machine: seen by the operating system (strace), a real
    conversion, `posecloak model` and a whole app session (live file and camera
    preview, recording, export) make no connection attempt off the machine;
-   the model download only when no model is found, never when offline.
+   the model download only when no model is found, never when offline; a
+   watch reaches only its cameras and the user's alert address.
 6. No stray copies (only the output is written, under a temp name beside it).
 7. No voice unless asked for (audio only with --keep-audio / Keep audio).
 """
@@ -563,6 +564,26 @@ def test_live_processing_sends_nothing_off_the_machine(tracer, tmp_path, carphon
     assert summary["file_frames"] >= 15 and summary["recorded_frames"] >= 5
     assert summary["camera_frames"] >= 10 and summary["export_frames"] == 120
     _no_attempts("the app's live preview, recording and export", attempts)
+
+
+def test_watch_reaches_only_its_cameras_and_alert_address(tracer, tmp_path, carphone):
+    """Clause 5 for `posecloak watch`: the user's own addresses only. A watch
+    of a network camera (MJPEG over HTTP on loopback) and of a camera that
+    does not answer, with an alert URL on loopback, traced: the lost-camera
+    alert reaches the URL (the event only: no picture, no skeleton), and
+    nothing else is attempted, no name lookup included."""
+    from tests.helpers.stream_servers import AlertReceiver, MjpegServer, free_port
+    with MjpegServer(carphone) as camera, AlertReceiver() as receiver:
+        res, attempts = _traced(
+            ["-m", "app", "watch", f"porch={camera.url()}",
+             f"gate=rtsp://127.0.0.1:{free_port()}/x", "--out-dir", str(tmp_path / "w"),
+             "--alert-url", receiver.url, "--lost-alert-seconds", "2", "--stop-after", "20"],
+            tmp_path, 300)
+    assert [b["kind"] for b in receiver.bodies] == ["camera_lost"], (receiver.bodies, res.stderr)
+    assert set(receiver.bodies[0]) == {"kind", "time", "camera", "person_id", "confidence",
+                                       "detail"}
+    assert camera.requests and list((tmp_path / "w" / "porch").glob("porch_*.mp4"))
+    _no_attempts("posecloak watch with an alert URL", attempts)
 
 
 @pytest.fixture

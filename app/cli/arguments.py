@@ -119,6 +119,41 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(a)
     _add_device_option(a)
 
+    w = sub.add_parser("watch", help="headless monitor: skeleton-only recordings, events and "
+                       "fall alerts from network cameras (or files, for tests)")
+    w.add_argument("sources", nargs="+", metavar="[NAME=]SOURCE",
+                   help="rtsp://, rtsps://, http(s):// (MJPEG, HLS) address or a video file "
+                   "(played once; the watch ends at its end); user:password in the address, "
+                   "or a user only and the password is asked for")
+    w.add_argument("--out-dir", type=Path, required=True,
+                   help="folder for each camera's recordings and events (DIR/NAME/)")
+    w.add_argument("--segment-minutes", type=_float_range(0.05, 1440), default=10.0,
+                   help="length of each recording segment (default 10)")
+    w.add_argument("--keep-hours", type=_float_range(0, 1e6), default=0.0,
+                   help="delete segments older than this (0 = keep, the default)")
+    w.add_argument("--keep-gb", type=_float_range(0, 1e6), default=0.0,
+                   help="per camera, delete the oldest segments past this size (0 = no limit)")
+    w.add_argument("--watch-keypoints", choices=("json", "csv", "both", "none"), default="json",
+                   help="keypoints beside each segment (default json)")
+    w.add_argument("--events", choices=("jsonl", "csv", "both"), default="jsonl",
+                   help="events log format (default jsonl)")
+    w.add_argument("--on-alert", default="", metavar="CMD",
+                   help="run this shell command at a fall or a lost camera, the event as JSON on "
+                   "stdin and in POSECLOAK_EVENT_* variables")
+    w.add_argument("--alert-url", default="", metavar="URL",
+                   help="POST each alert as JSON to this http(s) address (the event only)")
+    w.add_argument("--lost-alert-seconds", type=_float_range(0, 1e6), default=60.0,
+                   help="alert when a camera is lost this long (default 60; 0 = never)")
+    w.add_argument("--stop-after", type=_float_range(0, 1e9), default=0.0, metavar="SECONDS",
+                   help="stop cleanly after this long (0 = run until stopped, the default)")
+    w.add_argument("-q", "--quiet", action="store_true", help="print only errors and alerts")
+    w.set_defaults(background="black", fit="fit", bg_loop=True, keep_audio=False, jobs=1,
+                   cutoff=6.0, title="")
+    _add_style_options(w)
+    _add_people_options(w)
+    _add_model_options(w)
+    _add_device_option(w)
+
     i = sub.add_parser("info", help="show what the app sees in a file")
     i.add_argument("files", nargs="+", type=Path)
 

@@ -1,4 +1,4 @@
-"""Command line: `posecloak convert|analyze|info|model|gui`; no arguments opens the app.
+"""Command line: `posecloak convert|analyze|watch|info|model|gui`; no arguments opens the app.
 
 Errors are one line on stderr and a non-zero exit: 1 when a file failed,
 2 for bad usage, 130 when interrupted.
@@ -181,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_model(args)
         if args.command == "cameras":
             return cmd_cameras()
+        if args.command == "watch":
+            from app.cli.watch_command import cmd_watch
+            return cmd_watch(args, _model_path)
     except PoseCloakError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:

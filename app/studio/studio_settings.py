@@ -52,6 +52,12 @@ class StudioSettings:
     offline: bool = False
     model_path: str = ""  # a pose model file the user chose; "" = found or downloaded
     theme: str = "system"  # system, light or dark
+    alert_command: str = ""  # run at a live fall alert (as `watch --on-alert`); "" = none
+    alert_url: str = ""  # POSTed each live fall alert as JSON (as `watch --alert-url`); "" = none
+
+    def __post_init__(self) -> None:
+        if self.alert_url and not self.alert_url.startswith(("http://", "https://")):
+            raise ValueError("the alert URL must start with http:// or https://")
 
     # Read-only views of the skeleton settings, for the panels.
     style = property(lambda self: self.skeleton.style)

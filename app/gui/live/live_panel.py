@@ -38,6 +38,7 @@ class LivePanel(QWidget):
     message = Signal(str)  # a short status-bar message
     device_noted = Signal(str)  # where the pose model runs, when not where asked ("": no note)
     error = Signal(str, str)  # title, text: worth a dialog
+    _alert_failed = Signal(str)
     running_changed = Signal(bool)
 
     def __init__(self, record_request: Callable[[], RecordRequest | None] = lambda: None,
@@ -65,6 +66,10 @@ class LivePanel(QWidget):
         self._info: SourceInfo | None = None
         self._source: FrameSource | None = None
         self._pending_play: tuple[Path, float] | None = None  # play_file_at after a stop
+        from app.engine.alerts import AlertSettings
+        self._alerts = self._new_sender(AlertSettings())
+        # An alert's failure comes from the sender's thread: queued to the GUI.
+        self._alert_failed.connect(lambda m: self.message.emit(f"Alert not sent: {m}"))
 
         self.source_bar.start_requested.connect(self.start_selected)
         self.source_bar.stop_requested.connect(self.stop)
@@ -101,6 +106,9 @@ class LivePanel(QWidget):
     def source_for(self, choice: SourceChoice) -> FrameSource:
         if choice.kind == "camera":
             return CameraSource(choice.camera)
+        if choice.kind == "stream":
+            from app.media.network import NetworkSource
+            return NetworkSource(choice.stream)
         return FileSource(choice.path)
 
     def start_selected(self) -> None:
@@ -142,8 +150,11 @@ class LivePanel(QWidget):
         self.session.stop()
 
     def shutdown(self, timeout_ms: int = 15000) -> bool:
-        """Stops and waits for the capture thread (closing the window)."""
-        return self.session.wait(timeout_ms)
+        """Stops and waits for the capture thread (closing the window), and
+        gives a fall alert still being sent a few seconds to go."""
+        stopped = self.session.wait(timeout_ms)
+        self._alerts.close(timeout=5.0)
+        return stopped
 
     # worker signals ------------------------------------------------------------------
     def _on_running_changed(self, running: bool) -> None:
@@ -185,7 +196,10 @@ class LivePanel(QWidget):
         self.frame_shown.emit(frame)
 
     def _on_source_lost(self, message: str) -> None:
-        text = f"{message} Waiting for it to come back\u2026"
+        from app.media.network import NetworkSource
+        waiting = "Reconnecting" if isinstance(self._source, NetworkSource) else \
+            "Waiting for it to come back"
+        text = f"{message} {waiting}\u2026"
         self.preview.skeleton.set_overlay(text)
         self.message.emit(text)
 
@@ -202,6 +216,23 @@ class LivePanel(QWidget):
     def _on_fall(self, alert) -> None:
         self.fall_banner.show_alert(alert)
         self.message.emit(alert.text)
+        if self._alerts.settings.enabled:
+            from app.engine.alerts import clock_epoch, fall_alert
+            name = self._source.name if self._source is not None else "live"
+            self._alerts.send(fall_alert(name, alert.event.person_id, alert.event.confidence,
+                                         clock_epoch(alert.clock)))
+
+    def set_alerts(self, settings) -> None:
+        """Where live fall alerts go (AlertSettings), as `posecloak watch`
+        sends them. Thread: GUI."""
+        if settings == self._alerts.settings:
+            return
+        old, self._alerts = self._alerts, self._new_sender(settings)
+        old.close(timeout=0)  # its thread finishes what it has on its own
+
+    def _new_sender(self, settings):
+        from app.engine.alerts import AlertSender
+        return AlertSender(settings, on_error=lambda m: self._alert_failed.emit(m))
 
     def play_file_at(self, path: Path, seconds: float) -> None:
         """Shows `path` in the preview at `seconds` (an event's time): seeks

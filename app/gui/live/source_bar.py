@@ -20,20 +20,24 @@ from PySide6.QtWidgets import (
 from app.base.text import format_duration
 from app.gui.panels.background_panel import media_filter
 from app.media.camera import NO_CAMERA_MESSAGE, CameraDevice
+from app.media.network import StreamUrl
 
 _SEEK_STEPS = 1000
 
 
 @dataclass(frozen=True)
 class SourceChoice:
-    kind: str  # "camera" or "file"
+    kind: str  # "camera", "file" or "stream" (a network camera)
     camera: CameraDevice | None = None
     path: Path | None = None
+    stream: StreamUrl | None = None  # its password in memory only
 
     @property
     def label(self) -> str:
         if self.kind == "camera":
             return self.camera.label if self.camera else ""
+        if self.kind == "stream":
+            return self.stream.redacted() if self.stream else ""
         return self.path.name if self.path else ""
 
 
@@ -50,13 +54,14 @@ class SourceBar(QWidget):
     seek_requested = Signal(float)
     show_raw_toggled = Signal(bool)
     record_toggled = Signal(bool)
-    source_kind_changed = Signal(str)  # "camera", "file" or "" (nothing to start)
+    source_kind_changed = Signal(str)  # "camera", "file", "stream" or "" (nothing to start)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.source = QComboBox()
         self.source.setMinimumWidth(190)
-        self.source.setToolTip("The live source: a camera or a video file played in real time")
+        self.source.setToolTip("The live source: a camera, a network camera (rtsp://, http://) "
+                               "or a video file played in real time")
         self.start = QPushButton("Start")
         self.start.setObjectName("Primary")
         self.start.setCheckable(True)
@@ -90,6 +95,7 @@ class SourceBar(QWidget):
 
         self._duration = 0.0
         self._file_item_path: Path | None = None
+        self._stream: StreamUrl | None = None
         self._cameras: dict[int, CameraDevice] = {}
         self.source.activated.connect(self._on_source_activated)
         self.start.clicked.connect(self._on_start_clicked)
@@ -116,10 +122,14 @@ class SourceBar(QWidget):
             item = self.source.model().item(0)
             item.setEnabled(False)
             item.setToolTip(NO_CAMERA_MESSAGE)
+        if self._stream is not None:
+            self.source.addItem(self._stream.redacted(), "stream")
         if self._file_item_path is not None:
             self.source.addItem(self._file_item_path.name, "file")
+        self.source.addItem("Network camera\u2026", "network")
         self.source.addItem("Video file\u2026", "browse")
-        index = self.source.findData(current) if current not in (None, "none", "browse") else -1
+        index = self.source.findData(current) if current not in (None, "none", "browse",
+                                                                 "network") else -1
         if index < 0:
             index = 0 if cameras else max(0, self.source.findData("file"))
         self.source.setCurrentIndex(index)
@@ -136,6 +146,19 @@ class SourceBar(QWidget):
         self.source.setItemData(index, str(path), Qt.ItemDataRole.ToolTipRole)
         self.source.setCurrentIndex(index)
 
+    def set_stream(self, stream: StreamUrl) -> None:
+        """Makes the network camera `stream` the selected source (replacing
+        an earlier one); its address is shown redacted."""
+        self._stream = stream
+        index = self.source.findData("stream")
+        if index < 0:
+            index = self.source.findData("network")
+            self.source.insertItem(index, stream.redacted(), "stream")
+        else:
+            self.source.setItemText(index, stream.redacted())
+        self.source.setItemData(index, stream.redacted(), Qt.ItemDataRole.ToolTipRole)
+        self.source.setCurrentIndex(index)
+
     def choice(self) -> SourceChoice | None:
         key = self.source.currentData()
         if isinstance(key, str) and key.startswith("camera:"):
@@ -143,9 +166,25 @@ class SourceBar(QWidget):
             return SourceChoice("camera", camera) if camera is not None else None
         if key == "file" and self._file_item_path is not None:
             return SourceChoice("file", path=self._file_item_path)
+        if key == "stream" and self._stream is not None:
+            return SourceChoice("stream", stream=self._stream)
         return None
 
+    def _fallback_index(self) -> int:
+        for key in ("stream", "file"):
+            if (index := self.source.findData(key)) >= 0:
+                return index
+        return 0
+
     def _on_source_activated(self, _index: int) -> None:
+        if self.source.currentData() == "network":
+            from app.gui.live.network_camera import NetworkCameraDialog
+            dialog = NetworkCameraDialog(self)
+            if dialog.exec() and dialog.stream() is not None:
+                self.set_stream(dialog.stream())
+            else:
+                self.source.setCurrentIndex(self._fallback_index())
+            return
         if self.source.currentData() != "browse":
             return
         name, _ = QFileDialog.getOpenFileName(self, "Video file as live source", "",

@@ -106,6 +106,28 @@ class ExportPanel(SettingsPanel):
         form.addRow(model_row)
         layout.addWidget(box)
 
+        box, form = form_group("Fall alerts")
+        self.alert_command = QLineEdit()
+        self.alert_command.setPlaceholderText('notify-send "Fall" "$POSECLOAK_EVENT_CAMERA"')
+        self.alert_command.setToolTip("A command run at each live fall alert, with the event as "
+                                      "JSON on its input and in POSECLOAK_EVENT_* variables "
+                                      "(the same as posecloak watch --on-alert)")
+        self.alert_url = QLineEdit()
+        self.alert_url.setPlaceholderText("http://192.168.1.10:8080/falls")
+        self.alert_url.setToolTip("Your own address, sent each live fall alert as JSON (kind, "
+                                  "time, camera, person ID, confidence: never a picture)")
+        self.alert_error = QLabel()
+        self.alert_error.setObjectName("Error")
+        self.alert_error.setWordWrap(True)
+        self.alert_error.hide()
+        form.addRow("Command", self.alert_command)
+        form.addRow("Send to", self.alert_url)
+        form.addRow(self.alert_error)
+        layout.addWidget(box)
+        self.alert_command.editingFinished.connect(
+            lambda: self._edit(alert_command=self.alert_command.text().strip()))
+        self.alert_url.editingFinished.connect(self._alert_url_edited)
+
         self.json.toggled.connect(lambda _on: self._keypoints())
         self.csv.toggled.connect(lambda _on: self._keypoints())
         self.audio.toggled.connect(lambda on: self._edit(keep_audio=on))
@@ -116,7 +138,19 @@ class ExportPanel(SettingsPanel):
         self.device.currentIndexChanged.connect(lambda _i: self._edit(detection=replace(
             self.settings.detection, device=self.device.currentData())))
 
+    def _alert_url_edited(self) -> None:
+        text = self.alert_url.text().strip()
+        try:
+            self._edit(alert_url=text)
+        except ValueError as exc:
+            self.alert_error.setText(f"{exc}; alerts are not sent there.")
+            self.alert_error.show()
+        else:
+            self.alert_error.hide()
+
     def _show(self, settings: StudioSettings) -> None:
+        self.alert_command.setText(settings.alert_command)
+        self.alert_url.setText(settings.alert_url)
         self.folder.setText(str(output_dir_of(settings)))
         self.json.setChecked("json" in settings.keypoints)
         self.csv.setChecked("csv" in settings.keypoints)

@@ -184,8 +184,11 @@ class MainWindow(QMainWindow):
                 self.model.resolve()
 
     def _push_live_settings(self) -> None:
+        from app.engine.alerts import AlertSettings
         self.live.set_settings(LiveSettings(skeleton=self.settings.live_skeleton(),
                                             show_raw=self.live.settings.show_raw))
+        self.live.set_alerts(AlertSettings(command=self.settings.alert_command,
+                                           url=self.settings.alert_url))
 
     def exclude_person(self, person_id: int) -> None:
         self.state.exclude_person(person_id)
