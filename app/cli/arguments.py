@@ -11,6 +11,19 @@ from app.base.errors import PoseCloakError
 from app.cli.setting_options import add_setting_option, add_setting_options, values_from_args
 
 
+def _float_range(lo: float, hi: float):
+    """A number option of `watch` (its options are the CLI's alone)."""
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"must be between {lo:g} and {hi:g}")
+        return v
+    return parse
+
+
 def _add_style_options(p: argparse.ArgumentParser) -> None:
     from app.base.style import RenderStyle
     add_setting_options(p.add_argument_group("style"), RenderStyle)
@@ -58,7 +71,7 @@ def _add_cluster_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from app.base.setting_spec import spec_of
-    from app.base.settings import BackgroundSpec, SkeletonSettings
+    from app.base.settings import DEFAULT_CUTOFF_HZ, BackgroundSpec, SkeletonSettings
     parser = argparse.ArgumentParser(
         prog="posecloak", description="Turn video of people into skeleton-only video. "
         "Run without arguments to open the app.")
@@ -148,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop cleanly after this long (0 = run until stopped, the default)")
     w.add_argument("-q", "--quiet", action="store_true", help="print only errors and alerts")
     w.set_defaults(background="black", fit="fit", bg_loop=True, keep_audio=False, jobs=1,
-                   cutoff=6.0, title="")
+                   cutoff=DEFAULT_CUTOFF_HZ, title="")
     _add_style_options(w)
     _add_people_options(w)
     _add_model_options(w)

@@ -182,8 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "cameras":
             return cmd_cameras()
         if args.command == "watch":
+            from app.cli.planning import model_path
             from app.cli.watch_command import cmd_watch
-            return cmd_watch(args, _model_path)
+            return cmd_watch(args, model_path)
     except PoseCloakError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
