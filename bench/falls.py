@@ -47,13 +47,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.engine.keypoints import keypoints_to_arrays, read_keypoints  # noqa: E402
-
 from app.analysis.activity import STATES  # noqa: E402
 from app.analysis.analysis import analyze_arrays  # noqa: E402
 from app.analysis.events import FallDetector  # noqa: E402
 from app.analysis.tracks import builder_from_arrays  # noqa: E402
 from app.base.settings import AnalysisSettings  # noqa: E402
+from app.media.keypoints import keypoints_to_arrays, read_keypoints  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 MODEL = Path(os.environ.get("POSECLOAK_MODEL", SHARED / "models" / "pose_landmarker_full.task"))

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.base.studio_settings import to_dict
-
+from app.studio.studio_settings import to_dict
 from tests.gui.conftest import close_dialogs
 from tests.helpers.motion_clips import FALL_KEYS, angle_schedule, player_canvas, tipped
 from tests.helpers.sources import SyntheticSource
