@@ -1,0 +1,67 @@
+"""What the person detector costs a default conversion (issue 26): the same
+`posecloak convert` run by another checkout (the code before the detector)
+and by this one, alternately, in one run, wall time of each.
+
+    git worktree add /tmp/detector/base 1e4ac41 && (cd /tmp/detector/base && uv sync)
+    uv run python -m bench.detector_cost [--base /tmp/detector/base] [--video vtest.avi]
+                                         [--rounds 2] [--no-detector-too]
+
+Each conversion runs in a fresh process with the checkout's own virtual
+environment and the default settings (one pose worker per core). Old and new
+alternate, so a machine that gets busier meanwhile slows both alike; the
+median of the rounds is printed, and the ratio new / old.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("POSECLOAK_SHARED", ROOT.parent / "shared"))
+
+
+def convert(checkout: Path, video: Path, out: Path, extra: list[str]) -> float:
+    env = dict(os.environ, POSECLOAK_MODEL=str(SHARED / "models" / "pose_landmarker_full.task"),
+               POSECLOAK_OFFLINE="1")
+    python = checkout / ".venv" / "bin" / "python"
+    started = time.perf_counter()
+    subprocess.run([str(python), "-m", "app", "convert", str(video), "-o", str(out), *extra],
+                   cwd=checkout, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--base", type=Path, default=Path("/tmp/detector/base"))
+    parser.add_argument("--video", default="vtest.avi")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-detector-too", action="store_true",
+                        help="also this checkout with --no-person-detector")
+    args = parser.parse_args()
+    video = SHARED / "media" / args.video
+    setups = [("before (base)", args.base, []), ("detector", ROOT, [])]
+    if args.no_detector_too:
+        setups.append(("this checkout, --no-person-detector", ROOT, ["--no-person-detector"]))
+    times: dict[str, list[float]] = {name: [] for name, _, _ in setups}
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(args.rounds):
+            for name, checkout, extra in setups:
+                t = convert(checkout, video, Path(tmp) / f"{r}.mp4", extra)
+                times[name].append(t)
+                print(f"round {r + 1}: {name}: {t:.1f} s", flush=True)
+    base = statistics.median(times[setups[0][0]])
+    for name, _, _ in setups:
+        m = statistics.median(times[name])
+        print(f"{args.video} {name}: median {m:.1f} s over {args.rounds} rounds, "
+              f"{m / base:.2f}x the base")
+
+
+if __name__ == "__main__":
+    main()
