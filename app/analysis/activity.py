@@ -18,7 +18,8 @@ camera. Per frame:
   the thigh points at the camera and looks short while the shank hangs
   full length (0.4-0.75). This is what tells a seated person from the
   front, where the thigh drop cannot (the knees are still below the hips
-  in the picture);
+  in the picture). Only where the shank is 30 px or more in the picture:
+  on smaller people landmark jitter moves the ratio by 0.2;
 - speed of the hip centre in torso lengths per second.
 
 Rules, in order: too few confident landmarks -> unknown; lean over 60 deg ->
@@ -44,6 +45,9 @@ STATES = ("standing", "walking", "sitting", "lying", "unknown")
 LYING_LEAN_DEG = 60.0
 SITTING_DROP = 0.4
 SITTING_THIGH_RATIO = 0.8  # thigh over shank length in the picture
+# The ratio is only trusted where the shank is this long in the picture: a
+# few pixels of landmark jitter on a small person's legs move it by 0.2.
+MIN_SHANK_PX = 30.0
 WALK_SPEED = 0.5  # torso lengths per second
 STEP_SWING = 0.1  # ankle separation spread (torso lengths) of steps
 SPOT_SWING = 0.3  # ... of walking on the spot (treadmill), hips still
@@ -98,8 +102,11 @@ def posture(xy: np.ndarray) -> Posture:
     drop = _nanmean(*drops) / torso
     ankles = xy[:, _L["ankle"]] - xy[:, _R["ankle"]]
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratios = [np.linalg.norm(xy[:, s["knee"]] - xy[:, s["hip"]], axis=1)
-                  / np.linalg.norm(xy[:, s["ankle"]] - xy[:, s["knee"]], axis=1) for s in (_L, _R)]
+        ratios = []
+        for s in (_L, _R):
+            shank = np.linalg.norm(xy[:, s["ankle"]] - xy[:, s["knee"]], axis=1)
+            thigh = np.linalg.norm(xy[:, s["knee"]] - xy[:, s["hip"]], axis=1)
+            ratios.append(np.where(shank >= MIN_SHANK_PX, thigh / shank, np.nan))
     ratio = _nanmean(*(np.where(np.isfinite(r), r, np.nan) for r in ratios))
     return Posture(lean, torso, hip, drop, ankles, ratio)
 
