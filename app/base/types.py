@@ -15,6 +15,12 @@ from app.base.landmarks import NUM_LANDMARKS
 # Columns of a landmark array: normalised x and y (0..1 of the frame), MediaPipe's
 # relative depth z, and the model's visibility and presence scores (0..1).
 X, Y, Z, VISIBILITY, PRESENCE = range(5)
+# A detection array as the pose layer passes it on is (people, 33, 8): the five
+# columns above, then MediaPipe's world landmarks (metres, hip-centred) in
+# WX, WY, WZ, so every stage that keeps, merges or reorders rows carries them
+# along. PoseFrame splits it into `landmarks` and `world`.
+WX, WY, WZ = range(5, 8)
+DETECTION_COLUMNS = 8
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -65,6 +71,11 @@ class PoseFrame:
     exported as valid.
     scene_cut: the frame starts a new shot (app/people/scene_cuts.py), so
     no person ID carries over from the frame before.
+    world: float32 (people, 33, 3), MediaPipe's world landmarks in metres,
+    hip-centred (x right, y down, z away from the camera), or None when no
+    source of this frame gave any; NaN for a person whose source gave none.
+    `landmarks` may be given as a detection array (people, 33, 8): its last
+    three columns become `world`.
     """
 
     index: int
@@ -76,12 +87,22 @@ class PoseFrame:
     valid: np.ndarray | None = None
     pts: int | None = None
     scene_cut: bool = False
+    world: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         lm = np.asarray(self.landmarks, dtype=np.float32)
+        if lm.ndim == 3 and lm.shape[1:] == (NUM_LANDMARKS, DETECTION_COLUMNS):
+            if self.world is None:
+                object.__setattr__(self, "world", lm[..., WX:WZ + 1])
+            lm = lm[..., :5]
         if lm.ndim != 3 or lm.shape[1:] != (NUM_LANDMARKS, 5):
             raise ValueError(f"landmarks must be (people, 33, 5), got {lm.shape}")
-        object.__setattr__(self, "landmarks", _frozen(lm))
+        object.__setattr__(self, "landmarks", _frozen(np.ascontiguousarray(lm)))
+        if self.world is not None:
+            world = np.ascontiguousarray(self.world, dtype=np.float32)
+            if world.shape != (lm.shape[0], NUM_LANDMARKS, 3):
+                raise ValueError(f"world must be (people, 33, 3), got {world.shape}")
+            object.__setattr__(self, "world", _frozen(world))
         if not self.ids:
             object.__setattr__(self, "ids", tuple([-1] * lm.shape[0]))
         if len(self.ids) != lm.shape[0]:
@@ -101,12 +122,37 @@ class PoseFrame:
         h = self.height if height is None else height
         return self.landmarks[:, :, :2] * np.array([w, h], np.float32)
 
+    def world_or_nan(self) -> np.ndarray:
+        """`world`, or NaN of its shape when the frame has none."""
+        if self.world is not None:
+            return self.world
+        return np.full((self.people, NUM_LANDMARKS, 3), np.nan, np.float32)
+
     def with_people(self, landmarks: np.ndarray, ids: tuple[int, ...],
-                    valid: np.ndarray | None) -> PoseFrame:
-        return replace(self, landmarks=landmarks, ids=tuple(ids), valid=valid)
+                    valid: np.ndarray | None, world: np.ndarray | None | object = ...
+                    ) -> PoseFrame:
+        """A copy with other person rows. `world` left out: each new row
+        takes the world landmarks of the row of this frame with the same
+        landmarks (a stage that only keeps or reorders rows need not know
+        about them), NaN where there is none."""
+        if world is ...:
+            world = self._world_of_rows(np.asarray(landmarks, np.float32))
+        return replace(self, landmarks=landmarks, ids=tuple(ids), valid=valid, world=world)
+
+    def _world_of_rows(self, landmarks: np.ndarray) -> np.ndarray | None:
+        if self.world is None:
+            return None
+        out = np.full((landmarks.shape[0], NUM_LANDMARKS, 3), np.nan, np.float32)
+        for new, row in enumerate(landmarks[..., :5]):
+            same = np.flatnonzero([np.array_equal(row, old, equal_nan=True)
+                                   for old in self.landmarks])
+            if same.size:
+                out[new] = self.world[same[0]]
+        return out
 
     def select(self, rows: list[int] | np.ndarray) -> PoseFrame:
         """A copy that keeps only the given person rows."""
         rows = list(rows)
         return self.with_people(self.landmarks[rows], tuple(self.ids[i] for i in rows),
-                                self.valid[rows])
+                                self.valid[rows],
+                                None if self.world is None else self.world[rows])
