@@ -182,8 +182,10 @@ def keypoints_to_arrays(data: dict) -> tuple[np.ndarray, list[list[int]], Sequen
 
 def keypoints_to_world(data: dict) -> list[np.ndarray]:
     """World landmark arrays (people, 33, 3) per frame, in metres, from loaded
-    JSON (the rows of `keypoints_to_arrays`); NaN where a landmark is not
-    valid, left out, or the file has none (before version 4)."""
+    JSON (the rows of `keypoints_to_arrays`); NaN where a landmark was left
+    out or the file has none (before version 4). Unlike the pixel positions,
+    world positions of landmarks that are not valid are kept: the standard
+    body needs every bone's direction."""
     names = data["landmark_names"]
     cols = [LANDMARK_NAMES.index(n) for n in names]
     out = []
@@ -192,7 +194,7 @@ def keypoints_to_world(data: dict) -> list[np.ndarray]:
         arr = np.full((len(people), NUM_LANDMARKS, 3), np.nan, np.float32)
         for p, person in enumerate(people):
             for c, lm in zip(cols, person["landmarks"]):
-                if lm["valid"] and lm.get("world_x") is not None:
+                if lm.get("world_x") is not None:
                     arr[p, c] = [lm["world_x"], lm["world_y"], lm["world_z"]]
         out.append(arr)
     return out
