@@ -106,8 +106,13 @@ class PeopleSettings:
     only_largest: bool = False  # keep the main subject only
     interpolate_gaps: int = 0  # fill gaps shorter than this many frames (0/1 = off)
     track_memory: int = 10  # frames an unseen person keeps their ID
+    # Redraw everyone on one template skeleton, so body size and proportions
+    # identify nobody (app/people/standard_body.py); on by default (README).
+    standard_body: bool = True
 
     def __post_init__(self) -> None:
+        if not isinstance(self.standard_body, bool):
+            raise ValueError("standard body is on (True) or off (False)")
         if not 0.0 <= self.smoothing <= 1.0:
             raise ValueError("smoothing strength must be between 0 and 1")
         if self.interpolate_gaps < 0 or self.track_memory < 0:

@@ -63,6 +63,13 @@ def _add_people_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--exclude-id", type=int, action="append", default=[], metavar="ID",
                    help="hide the person with this ID (repeatable)")
     g.add_argument("--only-largest", action="store_true", help="keep only the main subject")
+    body = g.add_mutually_exclusive_group()
+    body.add_argument("--standard-body", dest="standard_body", action="store_true", default=True,
+                      help="redraw everyone on one template skeleton, so body size and "
+                      "proportions identify nobody (the default; the analysis uses the real "
+                      "landmarks)")
+    body.add_argument("--real-body", dest="standard_body", action="store_false",
+                      help="keep each person's own proportions in the video and keypoints")
     g.add_argument("--tiles", default=None, metavar="auto|COLSxROWS",
                    help="find distant people by detecting on overlapping upscaled tiles")
     g.add_argument("--interpolate-gaps", type=int, default=0, metavar="N",
@@ -228,7 +235,8 @@ def settings_from_args(args: argparse.Namespace):
                                   tiles=args.tiles, device=args.device)
     people = PeopleSettings(smoothing=args.smooth, exclude_ids=frozenset(args.exclude_id),
                             only_largest=args.only_largest,
-                            interpolate_gaps=max(0, args.interpolate_gaps))
+                            interpolate_gaps=max(0, args.interpolate_gaps),
+                            standard_body=args.standard_body)
     analysis = AnalysisSettings(cutoff_hz=args.cutoff, title=args.title)
     return SkeletonSettings(style=style, background=background, detection=detection,
                             people=people, keep_audio=args.keep_audio, jobs=args.jobs,

@@ -17,6 +17,7 @@ from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from app.base.studio_settings import StudioSettings
+from app.base.text import standard_body_note
 from app.engine.app_state import AppState
 from app.engine.live import LiveSettings
 from app.gui.background_panel import BackgroundPanel
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
                  theme: ThemeManager | None = None) -> None:
         super().__init__()
         self.store = store or SettingsStore()
+        first_run = self.store.is_first_run()
         self.state = AppState(self.store.load())
         self.theme = theme
         self._closing = False
@@ -92,6 +94,8 @@ class MainWindow(QMainWindow):
         if theme is not None:
             theme.changed.connect(self._on_theme_changed)
             theme.apply(self.settings.theme)
+        if first_run:  # say once which body exports get (the default decides it)
+            self.status.tell(standard_body_note(self.settings.people.standard_body), 15000)
         self.model.resolve()
         self.refresh_cameras()
         # Modules needed later are imported on a helper thread once the event

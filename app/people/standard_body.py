@@ -43,6 +43,7 @@ import numpy as np
 
 from app.base.confidence import confident_mask
 from app.base.landmarks import INDEX, NUM_LANDMARKS
+from app.base.settings import SkeletonSettings
 from app.base.types import PoseFrame
 
 TEMPLATE_HEIGHT_M = 1.70  # one height for everyone: between adult women's and men's means
@@ -224,3 +225,12 @@ def lift(world: np.ndarray, pixels: np.ndarray, confident: np.ndarray, c: comple
     back = (pixels[confident, 0] + 1j * pixels[confident, 1] - t) / c
     out[confident, 0], out[confident, 1] = back.real, back.imag
     return out
+
+
+def output_pose(pose: PoseFrame, settings: SkeletonSettings) -> PoseFrame:
+    """The frame as the video and the keypoint files get it: on the standard
+    body when the settings ask for it, else the person's own. The analysis
+    (angles, activity, falls) is always computed on `pose` itself."""
+    if not settings.people.standard_body:
+        return pose
+    return standard_body(pose, settings.min_confidence)
