@@ -108,8 +108,8 @@ TEMPLATE_LENGTHS: dict[tuple[int, int], float] = {
     (INDEX["left_shoulder"], INDEX["right_shoulder"]): 0.259 * TEMPLATE_HEIGHT_M,
 }
 
-FEET = ((INDEX["left_ankle"], INDEX["left_heel"], INDEX["left_foot_index"]),
-        (INDEX["right_ankle"], INDEX["right_heel"], INDEX["right_foot_index"]))
+FEET = ((INDEX["left_heel"], INDEX["left_ankle"], INDEX["left_foot_index"]),
+        (INDEX["right_heel"], INDEX["right_ankle"], INDEX["right_foot_index"]))
 # Softness of the choice of supporting foot: a foot this much (metres) lower
 # than the other carries about 73 % of the anchor (e / (1 + e)).
 SUPPORT_SOFTNESS_M = 0.02
@@ -159,16 +159,17 @@ def fit_camera(world_xy: np.ndarray, pixels: np.ndarray) -> tuple[complex, compl
 def _anchor_shift(c: complex, raw_px: np.ndarray, new_world: np.ndarray, raw_world: np.ndarray,
                   confident: np.ndarray) -> complex | None:
     """The translation that keeps the supporting foot where it was in the
-    picture (module docstring); None with no confident foot point."""
+    picture (module docstring); None with no confident foot point. Each
+    foot is held at one point, its first confident one of heel, ankle, toe
+    (the heel carries the body from heel strike to push-off)."""
     shifts, lowness = [], []
     for foot in FEET:
-        pts = [i for i in foot if confident[i]]
-        if not pts:
+        point = next((i for i in foot if confident[i]), None)
+        if point is None:
             continue
-        raw = raw_px[pts, 0] + 1j * raw_px[pts, 1]
-        new = c * (new_world[pts, 0] + 1j * new_world[pts, 1])
-        shifts.append(complex(np.mean(raw - new)))
-        lowness.append(float(np.mean(raw_world[pts, 1])))  # world y points down
+        raw = raw_px[point, 0] + 1j * raw_px[point, 1]
+        shifts.append(complex(raw - c * (new_world[point, 0] + 1j * new_world[point, 1])))
+        lowness.append(float(raw_world[point, 1]))  # world y points down
     if not shifts:
         return None
     weights = np.exp((np.array(lowness) - max(lowness)) / SUPPORT_SOFTNESS_M)
