@@ -44,6 +44,8 @@ from app.gui.theme import ThemeManager
 from app.gui.window_layout import side_panel, side_tabs, splitters
 from app.gui.window_menus import WindowMenus
 
+FIRST_RUN_NOTE_MS = 15000  # how long a first run's note stays in the status bar
+
 
 class MainWindow(QMainWindow):
     """Thread: GUI."""
@@ -94,8 +96,12 @@ class MainWindow(QMainWindow):
         if theme is not None:
             theme.changed.connect(self._on_theme_changed)
             theme.apply(self.settings.theme)
-        if first_run:  # say once which body exports get (the default decides it)
-            self.status.tell(standard_body_note(self.settings.people.standard_body), 15000)
+        # A first run says which body exports get (the default decides it),
+        # again once the model is ready (which clears the status bar).
+        self.first_run_note = (standard_body_note(self.settings.people.standard_body)
+                               if first_run else "")
+        if first_run:
+            self.status.tell(self.first_run_note, FIRST_RUN_NOTE_MS)
         self.model.resolve()
         self.refresh_cameras()
         # Modules needed later are imported on a helper thread once the event
@@ -218,7 +224,9 @@ class MainWindow(QMainWindow):
 
     # model ------------------------------------------------------------------------------
     def _on_model_ready(self, path: Path) -> None:
-        self.status.tell("")  # the "no pose model" note, if any, is over
+        # The "no pose model" note, if any, is over.
+        self.status.tell(self.first_run_note, FIRST_RUN_NOTE_MS if self.first_run_note else 0)
+        self.first_run_note = ""
         self.live.model_path = path
         self.exports.set_model(path)
         self.model_ready.emit(path)
