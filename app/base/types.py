@@ -143,11 +143,12 @@ class PoseFrame:
         if self.world is None:
             return None
         out = np.full((landmarks.shape[0], NUM_LANDMARKS, 3), np.nan, np.float32)
-        for new, row in enumerate(landmarks[..., :5]):
-            same = np.flatnonzero([np.array_equal(row, old, equal_nan=True)
-                                   for old in self.landmarks])
-            if same.size:
-                out[new] = self.world[same[0]]
+        if landmarks.shape[0] == 0 or self.people == 0:
+            return out
+        new, old = landmarks[:, None, :, :5], self.landmarks[None]
+        same = ((new == old) | (np.isnan(new) & np.isnan(old))).all(axis=(2, 3))
+        for row in np.flatnonzero(same.any(axis=1)):
+            out[row] = self.world[int(np.argmax(same[row]))]
         return out
 
     def select(self, rows: list[int] | np.ndarray) -> PoseFrame:
