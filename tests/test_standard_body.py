@@ -216,3 +216,36 @@ def test_the_setting_from_the_cli_and_in_the_apps_saved_settings():
     assert from_dict(to_dict(off)).people.standard_body is False
     with pytest.raises(ValueError):
         PeopleSettings(standard_body="yes")  # type: ignore[arg-type]
+
+
+def test_the_live_preview_draws_and_records_the_standard_body(both, tmp_path):
+    """The painter draws the standard body and keeps the real pose beside it
+    (the plots and the fall alert read that); a recording's keypoints hold
+    the body it started with."""
+    from app.engine.live import Estimate, LivePainter, LiveSettings
+    from app.engine.live_recorder import LiveRecorder, RecordRequest
+    real, _, _ = both
+    frames = [f for f in frames_of(real) if f.people][:20]
+    painter = LivePainter()
+    on, off = LiveSettings(), LiveSettings(skeleton=SkeletonSettings(
+        people=PeopleSettings(standard_body=False)))
+    kp = tmp_path / "rec.json"
+    recorder = LiveRecorder(RecordRequest(tmp_path / "rec.mp4", (kp,)), frames[0].width,
+                            frames[0].height, 30.0, on.skeleton.style, standard_body=True)
+    try:
+        for i, frame in enumerate(frames):
+            # The switch turned off half-way: the file still holds one body.
+            result = painter.paint(Estimate(frame, None, 0.0, i / 30), on if i < 10 else off)
+            assert result.pose is frame
+            assert (result.drawn is not None) == (i < 10)
+            recorder.write(result)
+        recorder.close()
+    finally:
+        painter.close()
+    data = read_keypoints(kp)
+    assert data["standard_body"] is True and len(data["frames"]) == 20
+    for frame in frames_of(data):
+        for (a, b), length in TEMPLATE_LENGTHS.items():
+            ok = frame.valid[:, a] & frame.valid[:, b]
+            assert np.allclose(np.linalg.norm(frame.world[ok, a] - frame.world[ok, b], axis=1),
+                               length, rtol=0.01)
