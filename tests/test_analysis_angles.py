@@ -169,7 +169,7 @@ def test_keypoint_files_of_version_1_still_analyse(tmp_path):
     [p] = analysis.people
     assert p.person_id == 3 and [s.state for s in p.segments] == ["standing"]
     assert p.rom["left knee flexion"]["max"] == pytest.approx(0, abs=0.01)
-    v1["version"] = 4  # newer than this PoseCloak reads (3 is current)
+    v1["version"] = 5  # newer than this PoseCloak reads (4 is current)
     path.write_text(json.dumps(v1))
     from app.base.errors import InputError
     with pytest.raises(InputError, match="newer"):

@@ -306,7 +306,8 @@ def test_the_settings_value_crosses_to_workers_unchanged():
     from dataclasses import replace
 
     from app.base.settings import PeopleSettings
-    settings = replace(SettingsForPickle, people=PeopleSettings(exclude_ids=frozenset({3, 1})))
+    settings = replace(SettingsForPickle, people=PeopleSettings(exclude_ids=frozenset({3, 1}),
+                                                                standard_body=False))
     assert pickle.loads(pickle.dumps(settings)) == settings
 
 

@@ -115,8 +115,10 @@ def test_keypoint_json_and_csv_agree_with_video(carphone_out, model_path):
     import csv
     result, _, kp_json, kp_csv = carphone_out
     data = json.loads(kp_json.read_text())
-    assert data["schema"] == "posecloak-keypoints" and data["version"] == 3
+    assert data["schema"] == "posecloak-keypoints" and data["version"] == 4
     assert len(data["frames"]) == result.frames
+    # Version 4: world landmarks in metres, and which body the file holds.
+    assert data["standard_body"] is True
     # Version 3: the model named by its SHA-256.
     from app.pose.model import file_sha256
     assert data["model_sha256"] == file_sha256(model_path) and len(data["model_sha256"]) == 64
@@ -137,6 +139,8 @@ def test_keypoint_json_and_csv_agree_with_video(carphone_out, model_path):
     row = rows[0]
     lm = data["frames"][int(row["frame"])]["people"][0]["landmarks"][int(row["landmark_index"])]
     assert float(row["x"]) == pytest.approx(lm["x"], abs=1e-4)
+    assert float(row["world_y"]) == pytest.approx(lm["world_y"], abs=1e-4)
+    assert row["standard_body"] == "1"
     assert float(row["time_s"]) == pytest.approx(data["frames"][int(row["frame"])]["time_s"])
     times = [f["time_s"] for f in data["frames"]]
     assert times == sorted(times) and times[1] == pytest.approx(1001 / 30000, abs=1e-6)

@@ -140,6 +140,11 @@ class PeopleSettings:
         metavar="N", help="fill landmark gaps shorter than N frames")
     track_memory: int = setting(10, title="Track memory", unit="frames", low=0, step=1,
                                 help="frames an unseen person keeps their ID")
+    # On by default (README, Standard body): the analysis still uses the real landmarks.
+    standard_body: bool = setting(
+        True, title="Standard body", flag="--real-body", negated=True,
+        help="standard body: everyone redrawn on one template skeleton, so body size and "
+        "proportions identify nobody (the analysis uses the real landmarks)")
 
     def __post_init__(self) -> None:
         check_fields(self)

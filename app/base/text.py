@@ -21,3 +21,12 @@ def count_of(n: int, noun: str) -> str:
     if n == 1:
         return f"1 {noun}"
     return f"{n} {_PLURALS.get(noun, noun + 's')}"
+
+
+def standard_body_note(on: bool) -> str:
+    """Which body exports get, in one line (the app's export panel and first run)."""
+    if on:
+        return ("Standard body on: everyone is exported on one template body, so height and "
+                "proportions identify nobody (People tab).")
+    return ("Standard body off: exports keep each person's own height and proportions, "
+            "which can identify them (People tab).")

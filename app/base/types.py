@@ -15,6 +15,12 @@ from app.base.landmarks import NUM_LANDMARKS
 # Columns of a landmark array: normalised x and y (0..1 of the frame), MediaPipe's
 # relative depth z, and the model's visibility and presence scores (0..1).
 X, Y, Z, VISIBILITY, PRESENCE = range(5)
+# A detection array as the pose layer passes it on is (people, 33, 8): the five
+# columns above, then MediaPipe's world landmarks (metres, hip-centred) in
+# WX, WY, WZ, so every stage that keeps, merges or reorders rows carries them
+# along. PoseFrame splits it into `landmarks` and `world`.
+WX, WY, WZ = range(5, 8)
+DETECTION_COLUMNS = 8
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -50,6 +56,16 @@ class Frame:
         return int(self.image.shape[0])
 
 
+def _rows_of(values: np.ndarray | None, source: np.ndarray) -> np.ndarray | None:
+    """`values`' rows at `source` (row indices, -1: none, given NaN)."""
+    if values is None:
+        return None
+    out = np.full((len(source), *values.shape[1:]), np.nan, np.float32)
+    found = source >= 0
+    out[found] = values[source[found]]
+    return out
+
+
 def empty_landmarks() -> np.ndarray:
     return _frozen(np.zeros((0, NUM_LANDMARKS, 5), np.float32))
 
@@ -69,6 +85,11 @@ class PoseFrame:
     detector (app/pose/person_check.py), x0, y0, x1, y1 normalised to the
     frame and the detector's score; NaN in all five where a person has no
     box (an interpolated gap). None where no detector ran.
+    world: float32 (people, 33, 3), MediaPipe's world landmarks in metres,
+    hip-centred (x right, y down, z away from the camera), or None when no
+    source of this frame gave any; NaN for a person whose source gave none.
+    `landmarks` may be given as a detection array (people, 33, 8): its last
+    three columns become `world`.
     """
 
     index: int
@@ -82,12 +103,22 @@ class PoseFrame:
     pts: int | None = None
     scene_cut: bool = False
     boxes: np.ndarray | None = None
+    world: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         lm = np.asarray(self.landmarks, dtype=np.float32)
+        if lm.ndim == 3 and lm.shape[1:] == (NUM_LANDMARKS, DETECTION_COLUMNS):
+            if self.world is None:
+                object.__setattr__(self, "world", lm[..., WX:WZ + 1])
+            lm = lm[..., :5]
         if lm.ndim != 3 or lm.shape[1:] != (NUM_LANDMARKS, 5):
             raise ValueError(f"landmarks must be (people, 33, 5), got {lm.shape}")
-        object.__setattr__(self, "landmarks", _frozen(lm))
+        object.__setattr__(self, "landmarks", _frozen(np.ascontiguousarray(lm)))
+        if self.world is not None:
+            world = np.ascontiguousarray(self.world, dtype=np.float32)
+            if world.shape != (lm.shape[0], NUM_LANDMARKS, 3):
+                raise ValueError(f"world must be (people, 33, 3), got {world.shape}")
+            object.__setattr__(self, "world", _frozen(world))
         if not self.ids:
             object.__setattr__(self, "ids", tuple([-1] * lm.shape[0]))
         if len(self.ids) != lm.shape[0]:
@@ -112,39 +143,54 @@ class PoseFrame:
         h = self.height if height is None else height
         return self.landmarks[:, :, :2] * np.array([w, h], np.float32)
 
-    def with_people(self, landmarks: np.ndarray, ids: tuple[int, ...],
-                    valid: np.ndarray | None, boxes: np.ndarray | None = None) -> PoseFrame:
-        """A copy with these person rows. Without `boxes`, each row keeps the
-        box of the row it came from (`_carried_boxes`), NaN where none."""
-        if boxes is None:
-            boxes = self._carried_boxes(np.asarray(landmarks), tuple(ids))
-        return replace(self, landmarks=landmarks, ids=tuple(ids),
-                       valid=valid, boxes=boxes)  # type: ignore[arg-type]  # None: all valid
+    def world_or_nan(self) -> np.ndarray:
+        """`world`, or NaN of its shape when the frame has none."""
+        if self.world is not None:
+            return self.world
+        return np.full((self.people, NUM_LANDMARKS, 3), np.nan, np.float32)
 
-    def _carried_boxes(self, landmarks: np.ndarray, ids: tuple[int, ...]) -> np.ndarray | None:
-        """The boxes of new rows made from this frame's rows: by person ID
-        where both have one, else by identical landmarks (rows reordered or
-        picked), else by position where the rows are the same people in the
-        same order (smoothed landmarks); NaN where a row has no source."""
-        if self.boxes is None:
-            return None
-        out = np.full((len(ids), 5), np.nan, np.float32)
+    def with_people(self, landmarks: np.ndarray, ids: tuple[int, ...],
+                    valid: np.ndarray | None, *, boxes: np.ndarray | None | object = ...,
+                    world: np.ndarray | None | object = ...) -> PoseFrame:
+        """A copy with other person rows. `boxes` or `world` left out: each
+        new row keeps those of the row of this frame it came from
+        (`_source_rows`), NaN where it came from none, so a stage that only
+        keeps, reorders or smooths rows need not know about them."""
+        if boxes is ... or world is ...:
+            source = self._source_rows(np.asarray(landmarks, np.float32), tuple(ids))
+            if boxes is ...:
+                boxes = _rows_of(self.boxes, source)
+            if world is ...:
+                world = _rows_of(self.world, source)
+        return replace(self, landmarks=landmarks, ids=tuple(ids), valid=valid,  # type: ignore[arg-type]
+                       boxes=boxes, world=world)  # valid None: all valid
+
+    def _source_rows(self, landmarks: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
+        """For each new row, the row of this frame it was made from: the same
+        person ID where both have one, else identical landmarks (rows picked
+        or reordered), else the same position where the rows are the same
+        people in the same order (smoothed landmarks); -1 where none."""
+        source = np.full(len(ids), -1, np.intp)
+        if not len(ids) or self.people == 0:
+            return source
         by_id = {pid: r for r, pid in enumerate(self.ids) if pid >= 0}
+        new, old = landmarks[:, None, :, :5], self.landmarks[None]
+        same = ((new == old) | (np.isnan(new) & np.isnan(old))).all(axis=(2, 3))
         same_rows = tuple(ids) == self.ids
         for r, pid in enumerate(ids):
             if pid >= 0 and pid in by_id:
-                out[r] = self.boxes[by_id[pid]]
-                continue
-            equal = np.flatnonzero((self.landmarks == landmarks[r]).all(axis=(1, 2)))
-            if equal.size:
-                out[r] = self.boxes[equal[0]]
+                source[r] = by_id[pid]
+            elif same[r].any():
+                source[r] = int(np.argmax(same[r]))
             elif same_rows:
-                out[r] = self.boxes[r]
+                source[r] = r
+        return source
         return out
 
     def select(self, rows: list[int] | np.ndarray) -> PoseFrame:
         """A copy that keeps only the given person rows."""
         rows = list(rows)
-        boxes = None if self.boxes is None else self.boxes[rows].reshape(-1, 5)
         return self.with_people(self.landmarks[rows], tuple(self.ids[i] for i in rows),
-                                self.valid[rows], boxes)
+                                self.valid[rows],
+                                boxes=None if self.boxes is None else self.boxes[rows].reshape(-1, 5),
+                                world=None if self.world is None else self.world[rows])

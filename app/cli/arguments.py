@@ -34,6 +34,9 @@ def _add_people_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("people")
     add_setting_options(g, DetectionSettings, "device")
     add_setting_options(g, PeopleSettings)
+    # The default, accepted so scripts can say so (--real-body turns it off).
+    g.add_argument("--standard-body", dest="real_body", action="store_false", default=False,
+                   help="redraw everyone on one template skeleton (the default)")
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:

@@ -25,6 +25,7 @@ from app.engine.backgrounds import Background, open_background
 from app.engine.estimators import open_estimator
 from app.engine.shot_estimator import ShotEstimator
 from app.people.processor import PeopleProcessor
+from app.people.standard_body import output_pose
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,14 @@ class LiveResult:
     raw: np.ndarray | None
     timings: LiveTimings
     session_s: float  # seconds since the live session started
+    # The pose as drawn and recorded (the standard body when it is on); None:
+    # `pose` itself. `pose` keeps the real landmarks, which the analysis reads.
+    drawn: PoseFrame | None = None
+
+    @property
+    def output(self) -> PoseFrame:
+        """The pose as drawn, recorded and written to keypoint files."""
+        return self.pose if self.drawn is None else self.drawn
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,11 +168,12 @@ class LivePainter:
         if self._renderer is None or self._renderer.style != style:
             self._renderer = SkeletonRenderer(style)
         background = self._background_for(settings, pose.width, pose.height)
-        rendered = _readonly(self._renderer.render(background.frame_at(estimate.session_s), pose))
+        drawn = output_pose(pose, settings.skeleton)
+        rendered = _readonly(self._renderer.render(background.frame_at(estimate.session_s), drawn))
         render_ms = (time.perf_counter() - t0) * 1000
         raw = estimate.raw if settings.show_raw else None
         return LiveResult(pose, rendered, raw, LiveTimings(estimate.inference_ms, render_ms),
-                          estimate.session_s)
+                          estimate.session_s, None if drawn is pose else drawn)
 
     def _background_for(self, settings: LiveSettings, width: int, height: int):
         spec = settings.skeleton.background

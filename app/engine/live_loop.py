@@ -272,7 +272,9 @@ class LiveLoop:
                 from app.base.files import file_sha256
                 self._recorder = LiveRecorder(command, info.width, info.height, info.fps,
                                               self._settings.skeleton.style,
-                                              model_sha256=file_sha256(self.model_path))
+                                              model_sha256=file_sha256(self.model_path),
+                                              standard_body=self._settings.skeleton.people
+                                              .standard_body)
             except Exception as exc:  # noqa: BLE001 - reported, the preview goes on
                 self.listener.recording_failed(describe_error(exc))
             else:

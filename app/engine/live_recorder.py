@@ -22,6 +22,7 @@ from app.analysis.analysis import AnalysisAccumulator
 from app.analysis.events import Event
 from app.base.errors import Cancelled
 from app.base.style import RenderStyle
+from app.base.types import PoseFrame
 from app.draw.render import visible_mask
 from app.engine.live import LiveResult
 from app.media.keypoints import open_keypoint_writer
@@ -40,12 +41,17 @@ class LiveRecorder:
     """Thread: only the thread that created it (the capture worker)."""
 
     def __init__(self, request: RecordRequest, width: int, height: int, fps: float,
-                 style: RenderStyle, model_sha256: str | None = None) -> None:
+                 style: RenderStyle, model_sha256: str | None = None,
+                 standard_body: bool = False) -> None:
+        """`standard_body`: the keypoint files hold the standard body's
+        landmarks (fixed for the recording, so a file never holds both, even
+        when the switch changes while it records)."""
         from app.base.files import atomic_output
         from app.media.encoder import VideoEncoder
         self.request = request
         self.frames = 0
         self._style = style
+        self._standard_body = standard_body
         self._first_s: float | None = None
         self.alerts: list[Event] = []  # recording time
         self._analysis = AnalysisAccumulator(fps=fps) if any(
@@ -60,7 +66,8 @@ class LiveRecorder:
                 stream = self._stack.enter_context(open(ktmp, "w", encoding="utf-8", newline=""))
                 self._writers.append(open_keypoint_writer(
                     path, stream, width=width, height=height, fps=fps, frame_count=0,
-                    include_face=style.show_face, model_sha256=model_sha256))
+                    include_face=style.show_face, model_sha256=model_sha256,
+                    standard_body=standard_body))
             self._encoder = VideoEncoder(tmp, width, height, time_base=_TIME_BASE,
                                          fps=Fraction(fps).limit_denominator(1001))
         except BaseException:
@@ -73,13 +80,14 @@ class LiveRecorder:
             self._first_s = result.session_s
         t = result.session_s - self._first_s
         self._encoder.write(result.rendered, int(round(t * 1000)))
-        pose = replace(result.pose, index=self.frames, time_s=t)
+        pose = replace(self._body_of(result), index=self.frames, time_s=t)
         if self._writers:
             valid = visible_mask(pose, self._style)
             for writer in self._writers:
                 writer.write(pose, valid)
-            if self._analysis is not None:
-                self._analysis.add(pose, valid)
+            if self._analysis is not None:  # on the real landmarks
+                real = replace(result.pose, index=self.frames, time_s=t)
+                self._analysis.add(real, visible_mask(real, self._style))
         self.frames += 1
 
     def log_alert(self, event: Event) -> None:
@@ -105,6 +113,15 @@ class LiveRecorder:
             raise
         self._stack.close()
         return self.request.output
+
+    def _body_of(self, result: LiveResult) -> PoseFrame:
+        """The pose for the keypoint files, on the body the recording started with."""
+        if not self._standard_body:
+            return result.pose
+        if result.drawn is not None:
+            return result.drawn
+        from app.people.standard_body import standard_body
+        return standard_body(result.pose, self._style.min_confidence)
 
     def _write_alerts(self) -> None:
         from app.analysis.export import events_csv

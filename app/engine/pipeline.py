@@ -48,6 +48,7 @@ from app.engine.results import ConvertResult, Progress, ProgressFn
 from app.engine.serial_stage import SerialStage
 from app.media.keypoints import open_keypoint_writer
 from app.people.processor import PeopleProcessor
+from app.people.standard_body import output_pose
 
 FrameFn = Callable[[PoseFrame, np.ndarray | None], None]  # None: no video is drawn
 
@@ -176,7 +177,7 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
         writers = _open_keypoint_outputs(stack, job, dict(
             width=info.width, height=info.height, fps=float(info.fps or 0),
             frame_count=info.frame_count, include_face=settings.style.show_face,
-            model_sha256=file_sha256(model_path)))
+            model_sha256=file_sha256(model_path), standard_body=settings.people.standard_body))
         report_tmp, analysis = _open_analysis(stack, job, float(info.fps or 0))
         if job.video:
             fmt = output_format_for(job.output)
@@ -192,6 +193,9 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
             encoding = SerialStage("posecloak-encode", depth=4)
 
         def emit(pose: PoseFrame) -> None:
+            if analysis is not None:  # on the real landmarks, whatever is shown
+                analysis.add(pose, visible_mask(pose, settings.style))
+            pose = output_pose(pose, settings)
             valid = visible_mask(pose, settings.style)  # drawn = exported as valid
             canvas = None
             if encoder is not None and encoding is not None:
@@ -204,8 +208,6 @@ def _convert_video(job: ConvertJob, model_path: Path, progress: ProgressFn | Non
                 encoding.submit(partial(encoder.write, canvas, pose.pts))  # type: ignore[arg-type]
             for w in writers:
                 w.write(pose, valid)
-            if analysis is not None:
-                analysis.add(pose, valid)
             tally.add(pose, valid)
             if on_frame is not None:
                 on_frame(pose, canvas)
@@ -280,19 +282,20 @@ def _convert_still(job: ConvertJob, model_path: Path, cancel: threading.Event) -
     pose = [*processor.push(PoseFrame(index=0, time_s=0.0, width=w, height=h,
                                       landmarks=landmarks, boxes=boxes)),
             *processor.flush()][0]
+    real, pose = pose, output_pose(pose, settings)
     canvas = SkeletonRenderer(settings.style).render(
         background_still(settings.background, w, h), pose)
     data = encode_image(canvas, job.output.suffix)
     with ExitStack() as stack:
         writers = _open_keypoint_outputs(stack, job, dict(
             width=w, height=h, fps=0.0, frame_count=1, include_face=settings.style.show_face,
-            model_sha256=file_sha256(model_path)))
+            model_sha256=file_sha256(model_path), standard_body=settings.people.standard_body))
         report_tmp, analysis = _open_analysis(stack, job, 0.0)
         valid = visible_mask(pose, settings.style)
         for writer in writers:
             writer.write(pose, valid)
         if analysis is not None:
-            analysis.add(pose, valid)
+            analysis.add(real, visible_mask(real, settings.style))
         analyzed = _finish_analysis(writers, analysis, report_tmp)
         if job.video:
             with atomic_output(job.output, overwrite=job.overwrite) as tmp:

@@ -25,7 +25,7 @@ import numpy as np
 
 from app.base.confidence import box_points, confident_mask
 from app.base.settings import PeopleSettings
-from app.base.types import PoseFrame
+from app.base.types import DETECTION_COLUMNS, WX, PoseFrame
 from app.people.smoothing import PoseSmoother, params_for_strength
 from app.people.tracking import PersonTracker, TrackerOptions
 
@@ -40,22 +40,32 @@ def _box_area(landmarks: np.ndarray, confident: np.ndarray) -> float:
 # gap interpolation
 
 
+def _detection_rows(pose: PoseFrame) -> np.ndarray:
+    """(people, 33, 8): landmarks and world landmarks side by side, so a gap
+    is filled in both alike."""
+    return np.concatenate([pose.landmarks, pose.world_or_nan()], axis=2)
+
+
 class _Buffered:
-    """A frame held for look-ahead, as editable rows keyed by person ID."""
+    """A frame held for look-ahead, as editable rows keyed by person ID
+    (detection rows, _detection_rows)."""
 
     __slots__ = ("pose", "rows")
 
     def __init__(self, pose: PoseFrame) -> None:
         self.pose = pose
+        rows = _detection_rows(pose)
         self.rows: dict[int, list[np.ndarray]] = {
-            pid: [pose.landmarks[r].copy(), pose.valid[r].copy()] for r, pid in enumerate(pose.ids)}
+            pid: [rows[r], pose.valid[r].copy()] for r, pid in enumerate(pose.ids)}
 
     def frozen(self) -> PoseFrame:
         ids = sorted(self.rows)
         if not ids:
             return self.pose
-        return self.pose.with_people(np.stack([self.rows[i][0] for i in ids]), tuple(ids),
-                                     np.stack([self.rows[i][1] for i in ids]))
+        rows = np.stack([self.rows[i][0] for i in ids])
+        return self.pose.with_people(rows[..., :WX], tuple(ids),
+                                     np.stack([self.rows[i][1] for i in ids]),
+                                     world=None if self.pose.world is None else rows[..., WX:])
 
 
 class _Seen:
@@ -68,7 +78,7 @@ class _Seen:
         self.row_frame = -1
         self.row = np.zeros((0,))
         self.conf_frame = np.full(33, -(10 ** 9))
-        self.conf_values = np.zeros((33, 5), np.float32)
+        self.conf_values = np.zeros((33, DETECTION_COLUMNS), np.float32)
 
 
 class GapFiller:
@@ -107,11 +117,12 @@ class GapFiller:
         self._buffer.append(_Buffered(pose))
         self._count += 1
         conf = confident_mask(pose.landmarks, self.min_confidence) & pose.valid
+        detection_rows = _detection_rows(pose)
         for r, pid in enumerate(pose.ids):
             if pid < 0:
                 continue
             seen = self._seen.setdefault(pid, _Seen())
-            lm = pose.landmarks[r]
+            lm = detection_rows[r]
             gap = now - seen.row_frame - 1
             if seen.row_frame >= 0 and 1 <= gap < self.max_gap:
                 # The person was missing: put rows back, valid only where filled below.

@@ -113,8 +113,11 @@ class PoseSmoother:
             self._states.pop(person_id, None)
 
     def apply(self, pose: PoseFrame) -> PoseFrame:
-        scale = np.array([pose.width, pose.height, pose.width], np.float64)
-        values = pose.landmarks[:, :, [X, Y, Z]].astype(np.float64) * scale
+        # World landmarks ride along as three more dims with the pixels' cutoff,
+        # so the figure a standard body is built from is as steady as the picture.
+        scale = np.array([pose.width, pose.height, pose.width, 1.0, 1.0, 1.0], np.float64)
+        values = np.concatenate([pose.landmarks[:, :, [X, Y, Z]], pose.world_or_nan()],
+                                axis=2).astype(np.float64) * scale
         out = values.copy()
         rows = [r for r in range(pose.people) if pose.ids[r] >= 0]
         fresh = [r for r in rows if pose.ids[r] not in self._states]
@@ -127,6 +130,9 @@ class PoseSmoother:
             size = np.array([person_size(values[r, :, :2], conf[k]) for k, r in enumerate(going)])
             x_hat, dx_hat = one_euro_step(values[going], np.stack([s.x for s in states]),
                                           np.stack([s.dx for s in states]), dt, size, self.params)
+            # A value that was missing before starts afresh (NaN would stay NaN).
+            x_hat = np.where(np.isnan(x_hat), values[going], x_hat)
+            dx_hat = np.where(np.isnan(dx_hat), 0.0, dx_hat)
             out[going] = x_hat
             for k, s in enumerate(states):
                 s.x, s.dx, s.time_s, s.absent = x_hat[k], dx_hat[k], pose.time_s, 0
@@ -142,5 +148,7 @@ class PoseSmoother:
         if not going:
             return pose
         landmarks = pose.landmarks.copy()
-        landmarks[:, :, [X, Y, Z]] = (out / scale).astype(np.float32)
-        return pose.with_people(landmarks, pose.ids, pose.valid)
+        out = (out / scale).astype(np.float32)
+        landmarks[:, :, [X, Y, Z]] = out[..., :3]
+        return pose.with_people(landmarks, pose.ids, pose.valid,
+                                world=None if pose.world is None else out[..., 3:])

@@ -22,6 +22,7 @@ import numpy as np
 from app.base.errors import ModelError
 from app.base.landmarks import NUM_LANDMARKS
 from app.base.settings import DetectionSettings
+from app.base.types import DETECTION_COLUMNS, WX
 from app.pose.devices import RanOn
 
 os.environ.setdefault("GLOG_minloglevel", "2")
@@ -151,16 +152,24 @@ def check_model_loads(model_path: Path) -> None:
     PoseEstimator(model_path, DetectionSettings(max_people=1), video=False).close()
 
 
-def result_to_array(pose_landmarks) -> np.ndarray:
-    """MediaPipe's list of landmark lists -> float32 (people, 33, 5)."""
-    out = np.zeros((len(pose_landmarks), NUM_LANDMARKS, 5), np.float32)
+def result_to_array(pose_landmarks, world_landmarks=None) -> np.ndarray:
+    """MediaPipe's lists of landmark lists -> a float32 detection array
+    (people, 33, 8): x, y, z, visibility, presence, then the person's world
+    landmarks (metres, hip-centred; NaN when MediaPipe gave none)."""
+    out = np.zeros((len(pose_landmarks), NUM_LANDMARKS, DETECTION_COLUMNS), np.float32)
+    out[..., WX:] = np.nan
+    world_landmarks = world_landmarks or []
     for p, landmarks in enumerate(pose_landmarks):
         # One array call per person: setting rows one by one cost more than
         # the values themselves.
         rows = [(lm.x, lm.y, lm.z, lm.visibility or 0.0, lm.presence or 0.0)
                 for lm in landmarks[:NUM_LANDMARKS]]
         if rows:
-            out[p, :len(rows)] = rows
+            out[p, :len(rows), :WX] = rows
+        if p < len(world_landmarks):
+            world = [(lm.x, lm.y, lm.z) for lm in world_landmarks[p][:NUM_LANDMARKS]]
+            if world:
+                out[p, :len(world), WX:] = world
     return out
 
 
@@ -234,7 +243,8 @@ class PoseEstimator:
                              ) from None
 
     def detect(self, rgb: np.ndarray, timestamp_ms: int | None = None) -> np.ndarray:
-        """Landmarks (people, 33, 5) found in one RGB uint8 image."""
+        """A detection array (people, 33, 8) for one RGB uint8 image: landmarks
+        and world landmarks (app/base/types.py)."""
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB,
                                data=np.ascontiguousarray(rgb))
         if self.video:
@@ -245,7 +255,7 @@ class PoseEstimator:
             result = self._landmarker.detect_for_video(image, ts)
         else:
             result = self._landmarker.detect(image)
-        return result_to_array(result.pose_landmarks)
+        return result_to_array(result.pose_landmarks, result.pose_world_landmarks)
 
     @property
     def ran_on(self) -> RanOn:

@@ -21,7 +21,7 @@ import numpy as np
 
 from app.base.confidence import confident_mask
 from app.base.settings import DetectionSettings
-from app.base.types import X, Y
+from app.base.types import DETECTION_COLUMNS, X, Y
 from app.pose.devices import NOWHERE, RanOn, ran_on_all
 from app.pose.estimator import PoseEstimator
 from app.pose.merge import MERGE_MIN_CONFIDENCE, detection_scores, merge_duplicates
@@ -131,7 +131,7 @@ class TiledPoseEstimator:
         self._dropped = NOWHERE  # the tiles' landmarkers of an earlier frame size
         self._tiles: list[Tile] | None = None
         self._size: tuple[int, int] | None = None
-        self.last_candidates = np.zeros((0, 33, 5), np.float32)
+        self.last_candidates = np.zeros((0, 33, DETECTION_COLUMNS), np.float32)
 
     @property
     def tiles(self) -> list[Tile]:

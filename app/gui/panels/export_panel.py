@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.base.setting_spec import spec_of
 from app.base.settings import DEVICES, DetectionSettings
+from app.base.text import standard_body_note
 from app.gui.panels.settings_panel import SettingsPanel
 from app.gui.panels.widgets import form_group, tooltip_of
 from app.studio.studio_settings import StudioSettings
@@ -68,13 +69,16 @@ class ExportPanel(SettingsPanel):
         self.report = QCheckBox("Analysis report (web page, CSV)")
         self.report.setToolTip("Write NAME_report.html, NAME_angles.csv and NAME_events.csv "
                                "beside each video: joint angles, activity, falls")
+        self.body_note = QLabel()  # which body exports get (set in the People tab)
+        self.body_note.setObjectName("Muted")
+        self.body_note.setWordWrap(True)
         self.record_keypoints = QCheckBox("Keypoints with live recordings")
         self.transparent = QCheckBox("Transparent video (WebM, for editors)")
         self.transparent.setToolTip("Export a see-through VP9 WebM layer with no background, "
                                     "to lay over other footage in an editor")
         for box_widget in (self.json, self.csv, self.report, self.audio, self.audio_note,
                            self.transparent,
-                           self.record_keypoints):
+                           self.record_keypoints, self.body_note):
             form.addRow(box_widget)
         layout.addWidget(box)
 
@@ -155,6 +159,7 @@ class ExportPanel(SettingsPanel):
         self.json.setChecked("json" in settings.keypoints)
         self.csv.setChecked("csv" in settings.keypoints)
         self.audio.setChecked(settings.keep_audio)
+        self.body_note.setText(standard_body_note(settings.people.standard_body))
         self.report.setChecked(settings.report)
         self.record_keypoints.setChecked(settings.record_keypoints)
         self.transparent.setChecked(settings.transparent)

@@ -21,6 +21,11 @@ from app.gui.panels.widgets import ValueSlider, form_group, spin_box_for, toolti
 from app.pose.tiles import AUTO_SMALL_RULE
 from app.studio.studio_settings import StudioSettings
 
+# One line: what the standard body does, and what it leaves alone.
+STANDARD_BODY_HINT = ("Everyone is drawn and exported on one template body, so height and "
+                      "proportions identify nobody; angles, activity and falls are measured "
+                      "on the real body.")
+
 
 class PeoplePanel(SettingsPanel):
 
@@ -51,6 +56,13 @@ class PeoplePanel(SettingsPanel):
         self.show_ids.setToolTip("Write each person's ID above them (in exports too)")
         form.addRow(self.color_by_person)
         form.addRow(self.show_ids)
+        self.standard_body = QCheckBox("Standard body")
+        self.standard_body.setToolTip(STANDARD_BODY_HINT)
+        form.addRow(self.standard_body)
+        hint = QLabel(STANDARD_BODY_HINT)
+        hint.setObjectName("Muted")
+        hint.setWordWrap(True)
+        form.addRow(hint)
         layout.addWidget(box)
 
         box, form = form_group("Left out")
@@ -74,6 +86,7 @@ class PeoplePanel(SettingsPanel):
             lambda on: self._edit(style=replace(self.settings.style, color_by_person=on)))
         self.show_ids.toggled.connect(
             lambda on: self._edit(style=replace(self.settings.style, show_ids=on)))
+        self.standard_body.toggled.connect(lambda on: self._people(standard_body=on))
 
     def _show(self, settings: StudioSettings) -> None:
         self.max_people.setValue(settings.detection.people_limit)
@@ -82,6 +95,7 @@ class PeoplePanel(SettingsPanel):
         self.smoothing.set_value(settings.people.smoothing)
         self.color_by_person.setChecked(settings.style.color_by_person)
         self.show_ids.setChecked(settings.style.show_ids)
+        self.standard_body.setChecked(settings.people.standard_body)
         ids = sorted(settings.people.exclude_ids)
         self.excluded.setText(", ".join(f"#{i}" for i in ids) if ids else
                               "Nobody. Click a person in the preview to hide them.")

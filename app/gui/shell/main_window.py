@@ -16,6 +16,7 @@ from PySide6.QtCore import QThreadPool, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
+from app.base.text import standard_body_note
 from app.engine.live import LiveSettings
 from app.gui.exports.export_actions import ExportActions
 from app.gui.exports.export_queue import ExportController
@@ -43,6 +44,8 @@ from app.gui.shell.window_menus import WindowMenus
 from app.studio.app_state import AppState
 from app.studio.studio_settings import StudioSettings
 
+FIRST_RUN_NOTE_MS = 15000  # how long a first run's note stays in the status bar
+
 
 class MainWindow(QMainWindow):
     """Thread: GUI."""
@@ -54,6 +57,7 @@ class MainWindow(QMainWindow):
                  theme: ThemeManager | None = None) -> None:
         super().__init__()
         self.store = store or SettingsStore()
+        first_run = self.store.is_first_run()
         self.state = AppState(self.store.load())
         self.theme = theme
         self._closing = False
@@ -92,6 +96,12 @@ class MainWindow(QMainWindow):
         if theme is not None:
             theme.changed.connect(self._on_theme_changed)
             theme.apply(self.settings.theme)
+        # A first run says which body exports get (the default decides it),
+        # again once the model is ready (which clears the status bar).
+        self.first_run_note = (standard_body_note(self.settings.people.standard_body)
+                               if first_run else "")
+        if first_run:
+            self.status.tell(self.first_run_note, FIRST_RUN_NOTE_MS)
         self.model.resolve()
         self.refresh_cameras()
         # Modules needed later are imported on a helper thread once the event
@@ -217,7 +227,9 @@ class MainWindow(QMainWindow):
 
     # model ------------------------------------------------------------------------------
     def _on_model_ready(self, path: Path) -> None:
-        self.status.tell("")  # the "no pose model" note, if any, is over
+        # The "no pose model" note, if any, is over.
+        self.status.tell(self.first_run_note, FIRST_RUN_NOTE_MS if self.first_run_note else 0)
+        self.first_run_note = ""
         self.live.model_path = path
         self.exports.set_model(path)
         self.model_ready.emit(path)

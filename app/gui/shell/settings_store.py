@@ -45,6 +45,10 @@ class SettingsStore:
         return self._qs.fileName()
 
     # last session -------------------------------------------------------------
+    def is_first_run(self) -> bool:
+        """Whether no session was saved yet (the app has not run here before)."""
+        return not self._qs.contains(_KEY_SETTINGS)
+
     def load(self) -> StudioSettings:
         text = self._qs.value(_KEY_SETTINGS, "")
         try:
