@@ -16,7 +16,6 @@ import pytest
 from app.analysis.angles import angles_from_xy, masked_pixels
 from app.base.landmarks import NUM_LANDMARKS
 from app.base.settings import PeopleSettings, SkeletonSettings
-from app.studio.studio_settings import StudioSettings, from_dict, to_dict
 from app.base.types import PoseFrame
 from app.cli.arguments import build_parser, settings_from_args
 from app.cli.main import main as cli_main
@@ -30,6 +29,7 @@ from app.people.standard_body import (
     retarget_world,
     standard_body,
 )
+from app.studio.studio_settings import StudioSettings, from_dict, to_dict
 
 CLIP = Path("gmdcsa24/Subject_1/Fall/15.mp4")  # one person walking, then falling
 

@@ -185,7 +185,6 @@ class PoseFrame:
             elif same_rows:
                 source[r] = r
         return source
-        return out
 
     def select(self, rows: list[int] | np.ndarray) -> PoseFrame:
         """A copy that keeps only the given person rows."""
