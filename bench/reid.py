@@ -25,7 +25,7 @@ apart the people are at all (Fisher's ratio of clip medians), the standard
 body's bone lengths, 2D joint angles against the raw ones, and foot
 skating.
 
-Keypoints are made once with `--real-body` and cached under CACHE; the
+Keypoints are made once with `--no-standard-body` and cached under CACHE; the
 standard body is applied to them exactly as the pipeline does (per frame).
 
     nice uv run python -m bench.reid [--permutations 20] [--cached-only]
@@ -76,7 +76,7 @@ def cached_keypoints(convert: bool = True) -> list[tuple[str, Path]]:
         if not kp.exists():
             subprocess.run([sys.executable, "-m", "app.cli.main", "convert", str(clip), "-o",
                             str(CACHE / f"{name}.mp4"), "--keypoints", str(kp), "--jobs", "1",
-                            "--real-body", "--overwrite", "-q", "--model", str(MODEL)],
+                            "--no-standard-body", "--overwrite", "-q", "--model", str(MODEL)],
                            check=True, cwd=ROOT)
         out.append((clip.relative_to(CLIPS).parts[0], kp))
     return out

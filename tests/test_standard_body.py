@@ -47,7 +47,7 @@ def convert(src: Path, out: Path, *extra: str) -> dict:
 def both(media, tmp_path_factory) -> tuple[dict, dict, Path]:
     """The clip's keypoints with the real body and with the standard body."""
     folder = tmp_path_factory.mktemp("body")
-    real = convert(media / CLIP, folder / "real.mp4", "--real-body")
+    real = convert(media / CLIP, folder / "real.mp4", "--no-standard-body")
     std = convert(media / CLIP, folder / "std.mp4", "--standard-body")
     return real, std, folder
 
@@ -210,7 +210,7 @@ def test_the_setting_from_the_cli_and_in_the_apps_saved_settings():
     parser = build_parser()
     args = parser.parse_args(["convert", "x.mp4"])
     assert settings_from_args(args).people.standard_body is True  # the default
-    args = parser.parse_args(["convert", "x.mp4", "--real-body"])
+    args = parser.parse_args(["convert", "x.mp4", "--no-standard-body"])
     assert settings_from_args(args).people.standard_body is False
     off = StudioSettings().edited(people=PeopleSettings(standard_body=False))
     assert from_dict(to_dict(off)).people.standard_body is False

@@ -142,7 +142,7 @@ class PeopleSettings:
                                 help="frames an unseen person keeps their ID")
     # On by default (README, Standard body): the analysis still uses the real landmarks.
     standard_body: bool = setting(
-        True, title="Standard body", flag="--real-body", negated=True,
+        True, title="Standard body", flag="--no-standard-body", negated=True,
         help="standard body: everyone redrawn on one template skeleton, so body size and "
         "proportions identify nobody (the analysis uses the real landmarks)")
 

@@ -34,8 +34,8 @@ def _add_people_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("people")
     add_setting_options(g, DetectionSettings, "device")
     add_setting_options(g, PeopleSettings)
-    # The default, accepted so scripts can say so (--real-body turns it off).
-    g.add_argument("--standard-body", dest="real_body", action="store_false", default=False,
+    # The default, accepted so scripts can say so (--no-standard-body turns it off).
+    g.add_argument("--standard-body", dest="no_standard_body", action="store_false", default=False,
                    help="redraw everyone on one template skeleton (the default)")
 
 
