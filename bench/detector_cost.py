@@ -53,7 +53,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             for name, checkout, extra in setups:
-                t = convert(checkout, video, Path(tmp) / f"{r}.mp4", extra)
+                t = convert(checkout, video, Path(tmp) / f"{r}-{len(times[name])}-{abs(hash(name))}.mp4", extra)
                 times[name].append(t)
                 print(f"round {r + 1}: {name}: {t:.1f} s", flush=True)
     base = statistics.median(times[setups[0][0]])
