@@ -52,8 +52,8 @@ def main() -> None:
     times: dict[str, list[float]] = {name: [] for name, _, _ in setups}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
-            for name, checkout, extra in setups:
-                t = convert(checkout, video, Path(tmp) / f"{r}.mp4", extra)
+            for n, (name, checkout, extra) in enumerate(setups):
+                t = convert(checkout, video, Path(tmp) / f"{r}-{n}.mp4", extra)
                 times[name].append(t)
                 print(f"round {r + 1}: {name}: {t:.1f} s", flush=True)
     base = statistics.median(times[setups[0][0]])
