@@ -162,8 +162,9 @@ class PoseFrame:
                 boxes = _rows_of(self.boxes, source)
             if world is ...:
                 world = _rows_of(self.world, source)
+        # valid None: all valid; boxes and world are arrays or None by now.
         return replace(self, landmarks=landmarks, ids=tuple(ids), valid=valid,  # type: ignore[arg-type]
-                       boxes=boxes, world=world)  # valid None: all valid
+                       boxes=boxes, world=world)  # type: ignore[arg-type]
 
     def _source_rows(self, landmarks: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
         """For each new row, the row of this frame it was made from: the same
