@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from app.base.errors import PoseCloakError
@@ -22,6 +23,7 @@ from app.engine.live import LiveSettings
 from app.engine.watch_source import CameraWatch, WatchOptions
 from app.engine.watch_store import CameraStore, Retention, camera_folder_name
 from app.media.network import StreamUrl, is_stream_url
+from app.media.sources import FrameSource
 
 POLL_S = 0.5
 
@@ -51,11 +53,11 @@ def parse_source(text: str, index: int = 0) -> WatchSource:
             path = url.url.split("://", 1)[1].split("?", 1)[0]
             name = camera_folder_name(path.replace("/", "-").replace(":", "-"))
         return WatchSource(camera_folder_name(name), url=url)
-    path = Path(text).expanduser()
-    if not path.is_file():
+    file = Path(text).expanduser()
+    if not file.is_file():
         raise PoseCloakError(f"{text}: neither a stream address (rtsp://, http://...) nor a "
                              "video file.")
-    return WatchSource(camera_folder_name(name or path.stem), path=path)
+    return WatchSource(camera_folder_name(name or file.stem), path=file)
 
 
 def unique_names(sources: list[WatchSource]) -> list[WatchSource]:
@@ -78,7 +80,7 @@ class Watch:
                  retention: Retention = Retention(), log_formats: tuple[str, ...] = ("jsonl",),
                  alerts: AlertSettings = AlertSettings(),
                  say: Callable[[str], None] = print,
-                 source_factory: Callable[[WatchSource], object] | None = None) -> None:
+                 source_factory: Callable[[WatchSource], FrameSource] | None = None) -> None:
         if not sources:
             raise PoseCloakError("no source to watch.")
         try:
@@ -96,7 +98,7 @@ class Watch:
             for note in store.repaired:
                 say(f"{src.name}: {note} (left by a run that was killed)")
             self.cameras.append(CameraWatch(
-                src.name, lambda src=src: make(src), model_path, settings, store, options,
+                src.name, partial(make, src), model_path, settings, store, options,
                 self.alerts, say, is_file=src.path is not None))
 
     def stop(self) -> None:
@@ -124,11 +126,12 @@ class Watch:
             self.alerts.close()
 
 
-def open_source(src: WatchSource):
+def open_source(src: WatchSource) -> FrameSource:
     """The live source for a WatchSource: a network camera, or a file played
     once at its own pace."""
     if src.url is not None:
         from app.media.network import NetworkSource
         return NetworkSource(src.url, src.name)
     from app.media.sources import FileSource
+    assert src.path is not None  # a WatchSource is a URL or a file
     return FileSource(src.path, loop=False)

@@ -24,7 +24,7 @@ from app.engine.live_loop import FallAlert, LiveLoop
 from app.engine.live_recorder import RecordRequest
 from app.engine.messages import describe_error
 from app.engine.watch_store import CameraStore, local_time
-from app.media.sources import SourceInfo, SourceUnavailable
+from app.media.sources import FrameSource, SourceInfo, SourceUnavailable
 
 LEAVE_S = 2.0  # a person unseen this long has left
 RETRY_START_S, RETRY_MAX_S = 1.0, 30.0
@@ -70,7 +70,7 @@ class CameraWatch:
     """Watches one source on its own thread. `start`, `stop`, `poll` and
     the read-only properties from any thread (the supervisor's)."""
 
-    def __init__(self, name: str, make_source: Callable[[], object], model_path: Path,
+    def __init__(self, name: str, make_source: Callable[[], FrameSource], model_path: Path,
                  settings: LiveSettings, store: CameraStore, options: WatchOptions,
                  alerts: AlertSender, say: Callable[[str], None],
                  is_file: bool = False) -> None:

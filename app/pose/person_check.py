@@ -122,7 +122,8 @@ class PersonCheckedEstimator:
         self.limit, self.top_down, self.every_ms = limit, top_down, every_ms
         self._detector: PersonDetector | None = make_detector()
         self._forget()
-        self.boxes = np.zeros((0, 5), np.float32)  # of the rows last returned, normalised
+        # of the rows last returned, normalised
+        self.boxes: np.ndarray = np.zeros((0, 5), np.float32)
         self.runs = 0  # detector runs (benchmarks)
         self.dropped = 0  # poses no box agreed with (benchmarks)
 

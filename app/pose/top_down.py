@@ -15,6 +15,7 @@ small, mapped back to frame coordinates). Belongs to the thread that made it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from app.pose.merge import detection_scores
 from app.pose.person_detector import iou_matrix
 from app.pose.quality import frame_presence
 from app.pose.windows import TILE_MIN_SIDE, ResizeFn, Tile, cut, enlarge_nearest, to_frame
+
+if TYPE_CHECKING:
+    from app.pose.estimator import PoseEstimator
 
 # A box alone is the evidence here (no pose agreed with it), so it must be
 # surer than a box that only confirms a pose (person_check.PERSON_SCORE).
@@ -110,7 +114,7 @@ class TopDown:
             min_detection_confidence=min(options.min_detection_confidence, CROP_CONFIDENCE),
             min_presence_confidence=min(options.min_presence_confidence, CROP_CONFIDENCE),
             min_tracking_confidence=options.min_tracking_confidence, device=options.device)
-        self._estimator = None
+        self._estimator: PoseEstimator | None = None
         self.crops = 0  # landmarker calls (benchmarks)
         self.found = 0  # people found
         self.found_turned = 0  # ...of them on a window turned upright
