@@ -136,6 +136,11 @@ class PersonCheckedEstimator:
         self._kept = np.zeros((0, 4))
         self._kept_boxes = np.zeros((0, 5), np.float32)
         self._kept_ms: list[int] = []
+        # Rows of people not seen in the previous frame, kept while their grace
+        # lasts: the pose model often loses a person for a moment as they fall,
+        # and finds them again on the floor, in another posture, where the
+        # detector scores them weakly (app/pose/person_check.py FOLLOWED_SCORE).
+        self._missing: list[bool] = []
 
     def new_shot(self) -> None:
         """Forget who was there (a scene cut): the next frame runs the detector."""
@@ -161,7 +166,8 @@ class PersonCheckedEstimator:
         period = (self._last_ms is None or timestamp_ms is None
                   or now // self.every_ms != self._last_ms // self.every_ms)
         self._last_ms = None if timestamp_ms is None else now
-        lost = len({f for f in follows if f >= 0}) < len(self._kept)
+        present = {i for i, missing in enumerate(self._missing) if not missing}
+        lost = not present <= {f for f in follows if f >= 0}
         run = (not self.video or period or self._unexplained
                or any(f < 0 for f in follows) or lost)
         if run:
@@ -176,18 +182,44 @@ class PersonCheckedEstimator:
         people = people[:self.limit]
         out = np.stack([p for p, _, _ in people]) if people else found[:0]
         box_px = np.array([b for _, b, _ in people], np.float32).reshape(-1, 5)
-        self._kept = pose_boxes(out, width, height)
-        self._kept_boxes = box_px
-        self._kept_ms = [ms for _, _, ms in people]
         self.boxes = box_px / np.array([width, height, width, height, 1], np.float32)
+        self._keep(pose_boxes(out, width, height), box_px, [ms for _, _, ms in people],
+                   set(follows), now)
         return out
+
+    def _keep(self, pose_box: np.ndarray, box_px: np.ndarray, ms: list[int],
+              followed: set[int], now: int) -> None:
+        """Remembers who was reported, and (in video) who went missing within
+        their grace, for the next frame's `_follows`."""
+        gone = [i for i in range(len(self._kept_ms)) if i not in followed
+                and self.video and now - self._kept_ms[i] <= FOLLOWED_GRACE_MS]
+        self._kept = np.vstack([pose_box.reshape(-1, 4), self._kept[gone].reshape(-1, 4)])
+        self._kept_boxes = np.vstack([box_px, self._kept_boxes[gone].reshape(-1, 5)])
+        self._kept_ms = ms + [self._kept_ms[i] for i in gone]
+        self._missing = [False] * len(ms) + [True] * len(gone)
 
     def _follows(self, pose_box: np.ndarray) -> list[int]:
         """For each pose, the row of the previous frame's report it follows (-1: new)."""
         if not self.video or len(self._kept) == 0 or len(pose_box) == 0:
             return [-1] * len(pose_box)
         iou = iou_matrix(pose_box, self._kept)
-        return [int(np.argmax(r)) if r.max() >= FOLLOW_IOU else -1 for r in iou]
+        follows = [int(np.argmax(r)) if r.max() >= FOLLOW_IOU else -1 for r in iou]
+        # A pose overlapping nobody seen in the previous frame follows a missing
+        # person when it is within their own size of where they were: the same
+        # person after a change of posture (standing, then on the floor).
+        centre = (self._kept[:, :2] + self._kept[:, 2:]) / 2
+        size = np.maximum(self._kept[:, 2] - self._kept[:, 0], self._kept[:, 3] - self._kept[:, 1])
+        taken = {f for f in follows if f >= 0}
+        for p, f in enumerate(follows):
+            if f >= 0:
+                continue
+            gap = np.hypot(*((pose_box[p, :2] + pose_box[p, 2:]) / 2 - centre).T)
+            near = [i for i in np.argsort(gap) if self._missing[i] and i not in taken
+                    and gap[i] <= size[i]]
+            if near:
+                follows[p] = int(near[0])
+                taken.add(follows[p])
+        return follows
 
     def _moved_box(self, f: int, now: np.ndarray) -> np.ndarray:
         """Person f's box of the previous frame, moved by how far the centre
