@@ -9,7 +9,6 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from app.base.settings import DetectionSettings
 from app.engine.chunked_pose import AGREEMENT_FRAMES, ChunkedPose, plan_chunks
 from app.media.video import probe, scan_pts
 from app.people.seams import match_people, same_people
@@ -58,16 +57,12 @@ def test_no_person_appears_or_vanishes_at_a_seam(clips, references, model_path,
     assert seam_losses(reference, chunked) == (0, 0)
 
 
-def test_a_plain_warm_up_does_lose_the_distant_walker(clips, model_path):
+def test_a_plain_warm_up_does_lose_the_distant_walker(clips, references, model_path):
     """What the seam search fixes (and proof the comparison sees it): handing
-    over at the chunk's end loses the pedestrian the new pass has not found.
-    Without the person detector: its runs on newcomers find him sooner, so
-    a plain hand-over with it lost 20 or fewer (issue 26)."""
-    gate_only = DetectionSettings(person_detector=False)
-    reference = pose_passes(clips["walkers"], model_path,
-                            chunks_at([], _count(clips["walkers"])), 1, gate_only)[0]
+    over at the chunk's end loses the pedestrian the new pass has not found."""
+    reference = references["walkers"]
     plain, _ = pose_passes(clips["walkers"], model_path, plan_chunks(len(reference), 2), 2,
-                           gate_only, agreement_frames=0)
+                           agreement_frames=0)
     lost, _added = seam_losses(reference, plain)
     assert lost > 20
 

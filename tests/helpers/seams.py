@@ -64,14 +64,13 @@ def chunks_at(bounds: list[int], frame_count: int, warmup: int = WARMUP_FRAMES) 
 
 
 def pose_frames(clip: Path, model: Path, chunks: list[Chunk], jobs: int,
-                detection: DetectionSettings = DetectionSettings(),
                 **kwargs) -> tuple[list[PoseFrame], ChunkedPose]:
     """Pose results per frame from ChunkedPose over `chunks` on `jobs` workers."""
     info = probe(clip)
     pts = scan_pts(clip) if len(chunks) > 1 else None
     stop = threading.Event()
     runner = ChunkedPose(clip, info, pts, chunks, jobs,
-                         lambda: make_pose_estimator(model, detection),
+                         lambda: make_pose_estimator(model, DetectionSettings()),
                          stop, **kwargs)
     runner.start()
     try:
@@ -83,10 +82,9 @@ def pose_frames(clip: Path, model: Path, chunks: list[Chunk], jobs: int,
 
 
 def pose_passes(clip: Path, model: Path, chunks: list[Chunk], jobs: int,
-                detection: DetectionSettings = DetectionSettings(),
                 **kwargs) -> tuple[list[np.ndarray], ChunkedPose]:
     """Landmarks per frame from ChunkedPose over `chunks` on `jobs` workers."""
-    poses, runner = pose_frames(clip, model, chunks, jobs, detection, **kwargs)
+    poses, runner = pose_frames(clip, model, chunks, jobs, **kwargs)
     return [pose.landmarks for pose in poses], runner
 
 
