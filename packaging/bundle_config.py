@@ -28,7 +28,8 @@ LICENSES_DEST = "resources/licenses"
 # so PyInstaller misses it ("No module named 'mediapipe.tasks.c'") and the
 # library ("libmediapipe.so: cannot open shared object file").
 HIDDEN_IMPORTS = ["mediapipe.tasks.c"]
-# collect_dynamic_libs(): keeps mediapipe/tasks/c/<lib> and onnxruntime/capi/<libs>.
+# collect_dynamic_libs(): keeps mediapipe/tasks/c/<lib> and onnxruntime/capi/<libs>
+# (the person detector's runtime, app/pose/person_detector.py).
 DYNAMIC_LIB_PACKAGES = ["mediapipe", "onnxruntime"]
 
 # Package metadata (dist-info) the app reads at run time: the About box shows

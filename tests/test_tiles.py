@@ -16,6 +16,7 @@ from app.pose.estimator import PoseEstimator
 from app.pose.factory import make_pose_estimator
 from app.pose.gate import GatedPoseEstimator
 from app.pose.merge import merge_duplicates
+from app.pose.person_check import PersonCheckedEstimator
 from app.pose.tiles import TiledPoseEstimator, auto_grid, plan_tiles
 from tests.helpers.measure import count_duplicates
 from tests.helpers.people_media import vtest_candidates, vtest_poses
@@ -44,13 +45,19 @@ def test_parse_tiles_and_the_estimator_it_makes(model_path):
         with pytest.raises(PoseCloakError):
             parse_tiles(bad)
     opts = DetectionSettings(max_people=2)
+    # The stack (issue 26): person detector's stage > gate > landmarker.
     with make_pose_estimator(model_path, opts, video=False) as est:
+        assert isinstance(est, PersonCheckedEstimator)
+        assert isinstance(est.inner, GatedPoseEstimator)
+        assert isinstance(est.inner.inner, PoseEstimator)
+    with make_pose_estimator(model_path, replace(opts, person_detector=False),
+                             video=False) as est:
         assert isinstance(est, GatedPoseEstimator) and isinstance(est.inner, PoseEstimator)
     with make_pose_estimator(model_path, opts, video=False, gate=False) as est:
         assert isinstance(est, PoseEstimator)
     with make_pose_estimator(model_path, replace(opts, tiles="2x1"), video=False,
                              resize=resize_rgb) as est:
-        assert isinstance(est.inner, TiledPoseEstimator) and est.inner.grid == (2, 1)
+        assert isinstance(est.inner.inner, TiledPoseEstimator) and est.inner.inner.grid == (2, 1)
     with pytest.raises(ValueError, match="resize"):
         make_pose_estimator(model_path, replace(opts, tiles="2x1"), video=False)
     assert DetectionSettings().people_limit == 4  # CLI and app agree on the defaults
