@@ -35,6 +35,7 @@ from tests.helpers.stream_servers import (
 
 ROOT = Path(__file__).resolve().parents[1]
 GMDCSA = Path(__file__).resolve().parents[2] / "shared" / "media" / "gmdcsa24"
+FALL_CLIP = "Subject_4/Fall/01.mp4"
 ADL_CLIP = "Subject_3/ADL/18.mp4"  # walks and sits down: no fall today's detector sees
 PARTIAL = ".posecloak-partial-"
 
@@ -66,24 +67,10 @@ def _held_start(src: Path, dst: Path, hold_s: float = HOLD_S) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fall_clip(tmp_path_factory, media) -> Path:
-    """A fall today's live detector finds on a busy 2-core machine:
-    basketball1's player (a real person) standing 5 s, tipped over in 0.3 s,
-    lying (tests/helpers/motion_clips.py), played at half speed (the fall
-    then takes 0.6 s): the live pipeline sees a frame every 0.2 s or so
-    there, and the tracker keeps the person's ID. The GMDCSA24 falls were
-    tried first (README, Monitoring): today's detector finds one of 17 in
-    `posecloak analyze`, none live here; the better one comes on another
-    branch."""
-    from fractions import Fraction
-
-    from tests.helpers.clips import write_clip
-    from tests.helpers.motion_clips import FPS, angle_schedule, player_canvas, tipped
-    canvas = player_canvas(media)
-    frames = [tipped(canvas, a) for a in angle_schedule([(0, 0), (5, 0), (5.3, 90), (8, 90)])]
-    slow = Fraction(FPS, 2)
-    return write_clip(tmp_path_factory.mktemp("fall") / "fall.mp4", frames,
-                      time_base=1 / slow, rate=slow)
+def fall_clip(tmp_path_factory) -> Path:
+    """A real recorded fall (GMDCSA24 Subject_4/Fall/01: walks in, falls
+    at 1.8 s, stays down), its first picture held while the model loads."""
+    return _held_start(GMDCSA / FALL_CLIP, tmp_path_factory.mktemp("fall") / "fall.mp4")
 
 
 @pytest.fixture(scope="module")
