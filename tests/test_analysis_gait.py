@@ -34,7 +34,8 @@ def standing_player(media, model_path) -> np.ndarray:
         lm = est.detect(image)
     h, w = image.shape[:2]
     xy = masked_pixels(lm[0], lm[0, :, 3] > 0.5, w, h)
-    assert np.isfinite(xy[sum(SWUNG.values(), [])]).all(), "the player's legs must be seen"
+    legs = [i for joints in SWUNG.values() for i in joints]
+    assert np.isfinite(xy[legs]).all(), "the player's legs must be seen"
     return xy
 
 

@@ -32,7 +32,7 @@ def converted(tmp_path_factory, media):
 
 
 def test_convert_report_writes_report_csvs_and_json_analysis(converted):
-    src, out, result = converted
+    _src, out, result = converted
     assert sorted(leftovers(out)) == sorted(
         f"{SOURCE_NAME}{s}" for s in ("_skeleton.mp4", "_skeleton.json", "_report.html",
                                       "_angles.csv", "_events.csv"))

@@ -375,7 +375,7 @@ def test_rotated_phone_clip_is_read_and_written_upright(tmp_path, carphone, mode
     assert abs(xs.mean() - ex) <= 1.5 and abs(ys.mean() - ey) <= 1.5, ((xs.mean(), ys.mean()), (ex, ey))
     assert ey > shown.shape[0] / 2 and ex < shown.shape[1] / 2  # bottom-left, not top-right
 
-    result, out, kp = _convert(src, tmp_path / "out", model_path)
+    _result, out, kp = _convert(src, tmp_path / "out", model_path)
     assert _size(out) == (192, 144)
     ref = write_clip(tmp_path / "upright.mp4", upright)
     _, _, ref_kp = _convert(ref, tmp_path / "ref", model_path)

@@ -211,7 +211,7 @@ def test_variable_frame_rate_keeps_stamps(tmp_path, carphone, model_path):
                      time_base=Fraction(1, 1000))
     out = tmp_path / "o.mp4"
     _run(src, out, model_path)
-    src_pts, src_tb = _video_stamps(src)
+    _src_pts, _src_tb = _video_stamps(src)
     dst_pts, dst_tb = _video_stamps(out)
     assert len(dst_pts) == len(stamps)
     assert [p * dst_tb for p in dst_pts] == [Fraction(s, 1000) for s in stamps]
@@ -375,7 +375,7 @@ def test_transparent_webm_refuses_a_background_file(tmp_path, carphone, media, m
     from app.base.errors import OutputError
     src = write_clip(tmp_path / "a.mp4", frames_of(carphone, 3))
     spec = BackgroundSpec(path=media / "messi5.jpg")
-    with pytest.raises(OutputError, match="transparent .webm has no background"):
+    with pytest.raises(OutputError, match=r"transparent \.webm has no background"):
         _run(src, tmp_path / "o.webm", model_path,
              settings=SkeletonSettings(jobs=1, background=spec))
     assert not list(tmp_path.glob("*.webm")) and not list(tmp_path.glob(".*"))

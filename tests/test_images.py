@@ -98,7 +98,7 @@ def test_unreadable_images_raise_input_errors(tmp_path, content, message):
 
 
 def test_other_still_formats_are_refused():
-    with pytest.raises(OutputError, match="use .png or .jpg"):
+    with pytest.raises(OutputError, match=r"use \.png or \.jpg"):
         encode_image(gradient(), ".gif")
 
 

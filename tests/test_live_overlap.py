@@ -95,7 +95,7 @@ def test_a_drawing_error_ends_the_session_with_its_message(carphone, model_path,
     from app.base.settings import BackgroundSpec, SkeletonSettings
     missing = SkeletonSettings(background=BackgroundSpec(path=tmp_path / "gone.mp4"))
     source = SyntheticSource(frames_of(carphone, 5), fps=30)
-    loop, listener, thread, errors = _start(source, model_path, LiveSettings(skeleton=missing))
+    _loop, listener, thread, errors = _start(source, model_path, LiveSettings(skeleton=missing))
     thread.join(60)
     assert not thread.is_alive()
     assert len(errors) == 1 and isinstance(errors[0], BackgroundError)

@@ -79,7 +79,7 @@ def test_rtsp_stream_with_password_plays(gst, carphone):
         try:
             info = source.open()
             assert (info.width, info.height) == (176, 144) and info.name == "front door"
-            n, lost = _frames(source, 2.0)
+            n, _lost = _frames(source, 2.0)
         finally:
             source.close()
         assert n >= 10, n

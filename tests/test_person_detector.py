@@ -46,7 +46,7 @@ def test_detector_finds_the_people_of_stills_and_carphone(media, carphone, detec
     the player, the largest box; carphone: the man in every 10th frame."""
     ball = _sure(detector.detect(read_image(media / "basketball1.png")))
     assert len(ball) >= 1 and ball[0, 4] >= 0.7
-    x0, y0, x1, y1 = ball[ball[:, 0].argmin(), :4]  # the player on the left
+    _x0, y0, x1, y1 = ball[ball[:, 0].argmin(), :4]  # the player on the left
     assert x1 < 250 and y1 - y0 > 300
     messi = _sure(detector.detect(read_image(media / "messi5.jpg")))
     areas = (messi[:, 2] - messi[:, 0]) * (messi[:, 3] - messi[:, 1])

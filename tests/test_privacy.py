@@ -360,6 +360,7 @@ def test_no_metadata_in_still_outputs(tmp_path, media, model_path):
     src_img = cv2.imread(str(media / "messi5.jpg"))
     src = tmp_path / "secret.jpg"
     ok, buf = cv2.imencode(".jpg", src_img)
+    assert ok
     data = bytearray(buf.tobytes())
     comment = b"SecretPhone 15 Pro GPS 48.8577"
     # A JPEG COM segment right after SOI.
@@ -539,7 +540,7 @@ def test_conversion_sends_nothing_off_the_machine(tracer, tmp_path, carphone):
     encode), traced with every thread and child: no connection attempt to
     another machine, no name lookup."""
     out = tmp_path / "out.mp4"
-    res, attempts = _traced(["-m", "app", "convert", str(carphone), "-o", str(out),
+    _res, attempts = _traced(["-m", "app", "convert", str(carphone), "-o", str(out),
                              "--keypoints", "json", "-q"], tmp_path, 400)
     assert out.is_file() and (tmp_path / "out.json").is_file()
     _no_attempts("posecloak convert", attempts)

@@ -75,7 +75,7 @@ def test_sub_pixel_positions_move_the_picture_smoothly():
     a, b = canvas(), canvas()
     fill_disc(a, (30.0, 20.0), 4.0, WHITE)
     fill_disc(b, (30.25, 20.0), 4.0, WHITE)
-    ya, xa = np.indices(a.shape[:2])
+    _ya, xa = np.indices(a.shape[:2])
     ca, cb = coverage(a), coverage(b)
     centre_a = (xa * ca).sum() / ca.sum()
     centre_b = (xa * cb).sum() / cb.sum()

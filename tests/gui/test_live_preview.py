@@ -202,7 +202,7 @@ def test_plots_redraw_on_a_timer(qtbot, window, person_frames):
     assert frames > redraws  # not one redraw per frame
     data = window.plots.live.snapshot()
     assert len(data) >= frames and np.isfinite(data.confidence).any()
-    xs, ys = window.plots.confidence_curve.getData()
+    xs, _ys = window.plots.confidence_curve.getData()
     assert xs is not None and len(xs) > 0
 
 
