@@ -73,7 +73,7 @@ def test_bundled_detector_is_pinned_and_a_damaged_copy_refused(tmp_path, monkeyp
     with bad.open("r+b") as f:
         f.seek(1000)
         f.write(b"\0\0\0\0")
-    monkeypatch.setattr("app.pose.model.bundled_dirs", lambda: [tmp_path])
+    monkeypatch.setattr("app.pose.model.resource_dirs", lambda: [tmp_path])
     with pytest.raises(ModelError, match="damaged"):
         detector_path()
 
@@ -186,3 +186,22 @@ def test_boxes_follow_their_people_through_the_people_layer(carphone, model_path
     assert np.array_equal(two.boxes[0], pose.boxes[0]) and np.isnan(two.boxes[1]).all()
     assert two.select([1]).boxes.shape == (1, 5) and np.isnan(two.select([1]).boxes).all()
     assert pose_boxes(pose.landmarks, 176, 144).shape == (1, 4)
+
+
+def test_a_stage_that_cannot_start_closes_the_landmarkers_made_before_it(monkeypatch, tmp_path,
+                                                                          model_path):
+    """Without its detector the person check cannot start; the landmarkers
+    already made are closed at once (left to the garbage collector,
+    MediaPipe's finaliser deadlocked a test run)."""
+    from app.pose.estimator import PoseEstimator
+    closed = []
+    real_close = PoseEstimator.close
+
+    def close(self):
+        closed.append(self)
+        real_close(self)
+    monkeypatch.setattr(PoseEstimator, "close", close)
+    monkeypatch.setattr("app.pose.model.resource_dirs", lambda: [tmp_path])
+    with pytest.raises(ModelError, match="missing"):
+        make_pose_estimator(model_path, DetectionSettings())
+    assert closed and all(e._landmarker is None for e in closed)

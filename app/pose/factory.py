@@ -30,9 +30,27 @@ def make_pose_estimator(model_path: Path, detection: DetectionSettings, *, video
     else:
         from app.pose.tiles import TiledPoseEstimator
         inner = TiledPoseEstimator(model_path, detection, grid=grid, video=video, resize=resize)
+    built: list[PoseEstimating] = [inner]  # what to close should a later stage fail to start
+    try:
+        return _wrapped(built, model_path, detection, video, resize, gate, person_detector)
+    except BaseException:
+        # A stage that cannot start (the person detector missing) must not
+        # leave a landmarker open: MediaPipe's finaliser can deadlock.
+        built[-1].close()
+        raise
+
+
+def _wrapped(built: list[PoseEstimating], model_path: Path, detection: DetectionSettings,
+             video: bool, resize: ResizeFn | None, gate: bool,
+             person_detector: bool | None) -> PoseEstimating:
+    """`built[-1]` behind the quality gate and the person check, as asked;
+    each stage made is appended to `built`."""
+    grid = detection.tile_grid
+    inner = built[-1]
     if gate:
         from app.pose.gate import GatedPoseEstimator
         inner = GatedPoseEstimator(inner, model_path, detection, video=video, resize=resize)
+        built.append(inner)
     if person_detector is None:  # `gate=False` asks for the pose model's raw opinion
         person_detector = detection.person_detector and gate
     if not person_detector:

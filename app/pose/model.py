@@ -83,7 +83,14 @@ def cache_dir() -> Path:
 
 
 def bundled_dirs() -> list[Path]:
-    """Folders that may hold a model shipped with the app."""
+    """Folders that may hold a pose model shipped with the app."""
+    return resource_dirs()
+
+
+def resource_dirs() -> list[Path]:
+    """The folders of the models shipped with the app (the pose model, when
+    bundled, and the person detector, always): beside a frozen app, or the
+    source tree's resources/models/."""
     dirs = []
     meipass = getattr(sys, "_MEIPASS", None)
     if meipass:

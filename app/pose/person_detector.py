@@ -55,8 +55,8 @@ class PersonDetector(Protocol):
 def detector_path() -> Path:
     """The bundled model (beside a frozen app or in the source tree's
     resources/models/), checked against its SHA-256."""
-    from app.pose.model import bundled_dirs
-    for folder in bundled_dirs():
+    from app.pose.model import resource_dirs
+    for folder in resource_dirs():
         path = folder / DETECTOR_FILENAME
         if path.is_file():
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
