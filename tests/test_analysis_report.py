@@ -25,8 +25,10 @@ def converted(tmp_path_factory, media):
     folder = tmp_path_factory.mktemp("report")
     src = write_fall_clip(folder / f"{SOURCE_NAME}.mp4", media)
     out = folder / "out"
+    # The person's own landmarks in the file (not the standard body), so that
+    # analysing the file analyses what the conversion did.
     result = run_cli("convert", src, "--out-dir", out, "--report", "--keypoints", "json",
-                     "--jobs", "1", "-q")
+                     "--jobs", "1", "-q", "--no-standard-body")
     assert result.returncode == 0, result.stderr
     return src, out, result
 
@@ -48,7 +50,7 @@ def test_convert_report_writes_report_csvs_and_json_analysis(converted):
     lean = [float(r["trunk lean from vertical"]) for r in rows]
     assert lean[0] < 10 and lean[-1] > 80
     data = json.loads((out / f"{SOURCE_NAME}_skeleton.json").read_text())
-    assert data["version"] == 3 and len(data["frames"]) == len(rows)
+    assert data["version"] == 4 and len(data["frames"]) == len(rows)
     analysis = data["analysis"]
     assert [e["type"] for e in analysis["events"]] == ["fall"]
     [person] = analysis["people"]

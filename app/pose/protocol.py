@@ -3,7 +3,8 @@ runs "a pose estimator" (the pipeline, the live loop, the chunked passes)
 is typed against these, not against one class.
 
 Implemented by PoseEstimator (app/pose/estimator.py), TiledPoseEstimator
-(app/pose/tiles.py), GatedPoseEstimator (app/pose/gate.py) and ShotEstimator
+(app/pose/tiles.py), GatedPoseEstimator (app/pose/gate.py),
+PersonCheckedEstimator (app/pose/person_check.py) and ShotEstimator
 (app/engine/shot_estimator.py); tests/test_pose_protocol.py checks each.
 """
 
@@ -23,7 +24,8 @@ class PoseEstimating(Protocol):
     it; the caller closes it."""
 
     def detect(self, rgb: np.ndarray, timestamp_ms: int | None = None) -> np.ndarray:
-        """Landmarks (people, 33, 5) in one RGB uint8 frame, normalised to it.
+        """Landmarks (people, 33, DETECTION_COLUMNS) in one RGB uint8 frame:
+        X..PRESENCE normalised to it, then the world x, y, z (app/base/types.py).
         In VIDEO mode `timestamp_ms` must grow (a repeat is bumped by 1 ms)."""
         ...
 
@@ -40,6 +42,5 @@ class PoseEstimating(Protocol):
 # Makes a new estimator on the calling thread (one per worker or shot).
 EstimatorFactory = Callable[[], PoseEstimating]
 
-# The person detector (app/pose/person_detector.py, another branch) gets its
-# Protocol here, beside this one: `PersonDetector` with
-# `detect(image) -> boxes`, so the pipeline types against it the same way.
+# The person detector's interface, `PersonDetector`, is beside its one
+# implementation in app/pose/person_detector.py.
