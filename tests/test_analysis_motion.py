@@ -26,7 +26,10 @@ from tests.helpers.motion_clips import (
 def _analyse(source, tmp_path, model_path) -> tuple[Analysis, list]:
     """The pose path of `posecloak analyze` (no video written), keeping the poses."""
     poses = []
-    job = ConvertJob(source, tmp_path / "unused.html", SkeletonSettings(jobs=1),
+    # `on_frame` gets the frames as drawn; with the person's own body they are
+    # the landmarks the analysis reads (the live monitor reads those too).
+    settings = SkeletonSettings(jobs=1, people=PeopleSettings(standard_body=False))
+    job = ConvertJob(source, tmp_path / "unused.html", settings,
                      keypoints=(tmp_path / "k.json",), video=False)
     result = convert(job, model_path, on_frame=lambda pose, _canvas: poses.append(pose))
     assert not (tmp_path / "unused.html").exists()

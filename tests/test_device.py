@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from app.base.settings import DetectionSettings
+from app.base.types import DETECTION_COLUMNS
 from app.cli.arguments import build_parser, settings_from_args
 from app.pose.estimator import PoseEstimator, gpu_fallback_line
 from app.studio.studio_settings import StudioSettings, from_dict, to_dict
@@ -50,7 +51,7 @@ def test_gpu_estimator_still_finds_the_person(model_path, carphone, gpu_starts):
             PoseEstimator(model_path, DetectionSettings(), video=False) as cpu:
         assert gpu.device == ("gpu" if gpu_starts else "cpu") and cpu.device == "cpu"
         found, reference = gpu.detect(image), cpu.detect(image)
-    assert found.shape == reference.shape == (1, 33, 5)
+    assert found.shape == reference.shape == (1, 33, DETECTION_COLUMNS)
     assert np.abs(found[0, :, :2] - reference[0, :, :2]).max() < 0.02
 
 
