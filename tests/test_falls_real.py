@@ -14,7 +14,7 @@ import pytest
 from app.analysis.activity import STATES
 from app.analysis.analysis import Analysis
 from app.analysis.events import LiveFallMonitor
-from app.base.settings import SkeletonSettings
+from app.base.settings import PeopleSettings, SkeletonSettings
 from app.engine.jobs import ConvertJob
 from app.engine.pipeline import convert
 
@@ -38,7 +38,10 @@ def run(gmdcsa, tmp_path_factory, model_path, clip: str) -> tuple[Analysis, list
     if clip not in _RUNS:
         folder = tmp_path_factory.mktemp("gmdcsa")
         poses = []
-        job = ConvertJob(gmdcsa / clip, folder / "unused.html", SkeletonSettings(jobs=1),
+        # `on_frame` gets the frames as drawn; with the person's own body they
+        # are the landmarks the analysis reads, which the live monitor reads too.
+        settings = SkeletonSettings(jobs=1, people=PeopleSettings(standard_body=False))
+        job = ConvertJob(gmdcsa / clip, folder / "unused.html", settings,
                          keypoints=(folder / "k.json",), video=False)
         result = convert(job, model_path, on_frame=lambda pose, _canvas: poses.append(pose))
         _RUNS[clip] = (result.analysis, poses)
