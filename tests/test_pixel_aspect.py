@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from app.analysis.angles import ANGLES, angles_from_xy, masked_pixels
-from app.base.settings import BackgroundSpec, FitMode, SkeletonSettings
+from app.base.settings import BackgroundSpec, FitMode, PeopleSettings, SkeletonSettings
 from app.cli.main import main as cli_main
 from app.engine.backgrounds import background_still
 from app.engine.jobs import ConvertJob
@@ -47,8 +47,10 @@ def vtest_frames(vtest) -> list[np.ndarray]:
 
 def _convert(src: Path, out: Path, model_path: Path, keypoints: bool = False):
     kp = out.with_suffix(".json")
-    result = convert(ConvertJob(src, out, SkeletonSettings(jobs=1), (kp,) if keypoints else ()),
-                     model_path)
+    # The person's own landmarks: these tests measure where the picture puts
+    # them (the standard body is a redrawing of them, tests/test_standard_body.py).
+    settings = SkeletonSettings(jobs=1, people=PeopleSettings(standard_body=False))
+    result = convert(ConvertJob(src, out, settings, (kp,) if keypoints else ()), model_path)
     return result, kp
 
 
