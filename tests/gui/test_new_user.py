@@ -148,8 +148,8 @@ def test_plots_show_file_time_and_say_when_knees_are_not_seen(qtbot, window, sho
     bar.set_file(short_carphone)
     qtbot.mouseClick(bar.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(shown) >= 3, timeout=60000)
-    bar.seek_requested.emit(1.2)  # the user drags the seek bar
-    qtbot.waitUntil(lambda: len(plots.live) and plots.live.last_time >= 1.2, timeout=60000)
+    bar.seek_requested.emit(1.6)  # the user drags the seek bar (well ahead of play)
+    qtbot.waitUntil(lambda: len(plots.live) and plots.live.last_time >= 1.6, timeout=60000)
     _stop(qtbot, window)
     times = plots.live.snapshot().times
     positions = np.array([p for p, _ in shown])
