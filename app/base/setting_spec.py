@@ -101,6 +101,9 @@ def check_fields(value: Any) -> None:
     """Raises ValueError naming the first field of `value` outside its
     described range or choices (each dataclass's `__post_init__` calls this)."""
     for f, spec in described_fields(value):
-        problem = spec.problem(getattr(value, f.name))
+        current = getattr(value, f.name)
+        problem = spec.problem(current)
+        if isinstance(f.default, bool) and not isinstance(current, bool):
+            problem = "is on (True) or off (False)"  # a switch, never "yes"
         if problem is not None:
             raise ValueError(f"{f.name.replace('_', ' ')} {problem}")
