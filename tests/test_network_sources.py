@@ -11,18 +11,14 @@ import pytest
 from app.base.errors import PoseCloakError
 from app.media.network import NetworkSource, StreamUrl, ffmpeg_options, is_stream_url, redact_url
 from app.media.sources import SourceUnavailable
-from tests.helpers.stream_servers import MjpegServer, RtspServer, free_port, must_serve, rtsp_problem
+from tests.helpers.stream_servers import MjpegServer, RtspServer, free_port, require_rtsp_server
 
 SECRET = "s3cr%t:pw"  # needs quoting in a URL
 
 
 @pytest.fixture(scope="module")
 def gst():
-    problem = rtsp_problem()
-    if problem:
-        if must_serve():
-            pytest.fail(f"{problem}; CI must run the stream server tests (.ci/run installs it)")
-        pytest.skip(problem)
+    require_rtsp_server()
 
 
 def _frames(source: NetworkSource, seconds: float) -> tuple[int, list[str]]:

@@ -29,8 +29,7 @@ from tests.helpers.stream_servers import (
     MjpegServer,
     RtspServer,
     free_port,
-    must_serve,
-    rtsp_problem,
+    require_rtsp_server,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,11 +41,7 @@ PARTIAL = ".posecloak-partial-"
 
 @pytest.fixture(scope="module")
 def gst():
-    problem = rtsp_problem()
-    if problem:
-        if must_serve():
-            pytest.fail(f"{problem}; CI must run the stream server tests (.ci/run installs it)")
-        pytest.skip(problem)
+    require_rtsp_server()
 
 
 HOLD_S = 8.0  # the first picture held this long: the watch loads its model meanwhile

@@ -222,3 +222,14 @@ class AlertReceiver:
 
 def gst_available() -> bool:
     return shutil.which("gst-launch-1.0") is not None
+
+
+def require_rtsp_server() -> None:
+    """Skips the calling test where GStreamer's RTSP server is missing, and
+    fails it in CI, which must run the stream server tests."""
+    import pytest
+    problem = rtsp_problem()
+    if problem:
+        if must_serve():
+            pytest.fail(f"{problem}; CI must run the stream server tests (.ci/run installs it)")
+        pytest.skip(problem)
