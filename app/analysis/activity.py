@@ -33,13 +33,13 @@ with a 0.5 s majority vote and runs shorter than 0.6 s are merged.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.analysis.angles import lowpass, midpoint, trunk_lean
 from app.base.landmarks import INDEX
+from app.base.nanstats import nan_mean
 
 STATES = ("standing", "walking", "sitting", "lying", "unknown")
 LYING_LEAN_DEG = 60.0
@@ -71,9 +71,7 @@ _R = {k: INDEX[f"right_{k}"] for k in ("shoulder", "hip", "knee", "ankle")}
 
 
 def _nanmean(*arrays: np.ndarray) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(np.stack(arrays), axis=0)
+    return nan_mean(np.stack(arrays), axis=0)
 
 
 @dataclass(frozen=True, eq=False)

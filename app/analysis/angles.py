@@ -29,12 +29,12 @@ An angle is NaN wherever one of its landmarks is not valid.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.base.landmarks import INDEX
+from app.base.nanstats import nan_mean
 
 _PASS_CORRECTION = 0.802  # Winter: a 2nd-order filter run twice is -3 dB at fc / 0.802
 
@@ -84,9 +84,7 @@ def _between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def midpoint(xy: np.ndarray, a: int, b: int) -> np.ndarray:
     """The middle of landmarks a and b (..., 2); the one seen where only one is."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # both sides missing: NaN
-        return np.nanmean(np.stack([xy[..., a, :], xy[..., b, :]]), axis=0)
+    return nan_mean(np.stack([xy[..., a, :], xy[..., b, :]]), axis=0)  # neither: NaN
 
 
 def angles_from_xy(xy: np.ndarray) -> np.ndarray:

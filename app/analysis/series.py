@@ -8,12 +8,12 @@ angles.py's (one definition for plots, report and CSV), unfiltered here.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.analysis.angles import ANGLE_NAMES, angles_from_xy, masked_pixels
+from app.base.nanstats import nan_span
 from app.base.types import PoseFrame
 
 MIN_VISIBILITY = 0.5
@@ -24,9 +24,7 @@ def main_person(landmarks: np.ndarray) -> int | None:
     if landmarks.shape[0] == 0:
         return None
     xy = landmarks[:, :, :2]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a person with no valid point
-        span = np.nanmax(xy, axis=1) - np.nanmin(xy, axis=1)
+    span = nan_span(xy, axis=1)  # a person with no valid point: NaN
     area = np.nan_to_num(span[:, 0] * span[:, 1], nan=-1.0)
     return int(np.argmax(area))
 

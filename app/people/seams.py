@@ -7,9 +7,9 @@ drops or adds a person. Pure NumPy, no I/O.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
+
+from app.base.nanstats import nan_mean, nan_span
 
 # Two detections are the same person when their landmarks lie within this
 # fraction of the person's size on average: far above the sub-pixel drift of
@@ -22,7 +22,7 @@ def _sizes(people: np.ndarray) -> np.ndarray:
     xy = people[:, :, :2]
     if xy.shape[0] == 0:
         return np.zeros(0)
-    span = np.nanmax(xy, axis=1) - np.nanmin(xy, axis=1)
+    span = nan_span(xy, axis=1)
     return np.maximum(np.nan_to_num(np.hypot(span[:, 0], span[:, 1])), 1e-3)
 
 
@@ -31,10 +31,8 @@ def person_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     the larger of the two people's sizes; landmarks missing (NaN) in either
     are left out, and a pair with none in common is infinitely far."""
     diff = a[:, None, :, :2] - b[None, :, :, :2]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows
-        mean = np.nanmean(np.hypot(diff[..., 0], diff[..., 1]), axis=2)
-        scale = np.maximum(_sizes(a)[:, None], _sizes(b)[None, :])
+    mean = nan_mean(np.hypot(diff[..., 0], diff[..., 1]), axis=2)  # all-NaN rows: NaN
+    scale = np.maximum(_sizes(a)[:, None], _sizes(b)[None, :])
     return np.nan_to_num(mean / scale, nan=np.inf)
 
 
