@@ -408,3 +408,18 @@ def test_a_password_from_the_environment_for_a_service(carphone, tmp_path):
         code, err = _finish(proc, sig=None, timeout=120)
     assert code == 0 and "live" in _kinds(tmp_path / "door"), err
     assert "Env-pw9" not in err
+
+
+def test_watch_over_rtsps_with_the_cameras_own_certificate(gst, carphone, tmp_path):
+    """A camera with a self-signed certificate over rtsps://: watched once
+    its certificate is given; its password appears in no message or file."""
+    from tests.helpers.stream_servers import self_signed_pem
+    pem = self_signed_pem(tmp_path)
+    with RtspServer(carphone, "nurse:Tls-pw7", tls=pem) as server:
+        proc = _watch_cli([f"door={server.url()}", "--out-dir", str(tmp_path / "w"),
+                           "--camera-cert", str(pem), "--stop-after", "6"])
+        code, err = _finish(proc, sig=None, timeout=120)
+    folder = tmp_path / "w" / "door"
+    assert code == 0 and "live" in _kinds(folder), err
+    assert "rtsps://nurse:***@127.0.0.1" in err and "Tls-pw7" not in err
+    assert not [p for p in folder.rglob("*") if p.is_file() and b"Tls-pw7" in p.read_bytes()]
