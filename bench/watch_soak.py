@@ -69,9 +69,12 @@ def _kill9_check(url: str, out: Path) -> str:
     folder = out / "k9"
     proc = subprocess.Popen(args, env=env, cwd=str(ROOT), stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not any(folder.glob(".*posecloak-partial*")):
+    # Killed once the segment has a fragment on disk (on a busy machine the
+    # encoder's first packets come seconds after its first frames).
+    while time.monotonic() < deadline and not any(
+            p.stat().st_size for p in folder.glob(".*posecloak-partial*.mp4")):
         time.sleep(0.5)
-    time.sleep(5)  # a few fragments into the segment
+    time.sleep(2)
     proc.kill()
     proc.wait()
     left = sorted(p.name for p in folder.glob(".*posecloak-partial*"))

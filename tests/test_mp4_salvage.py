@@ -13,7 +13,7 @@ import av
 import pytest
 
 from app.media.encoder import VideoEncoder
-from app.media.mp4_salvage import closed_prefix, complete_prefix, salvage
+from app.media.mp4_salvage import closed_prefix, complete_prefix, finish, salvage
 
 FPS = 15
 
@@ -92,3 +92,14 @@ def test_the_prefix_ends_where_no_shown_frame_is_missing():
     assert closed_prefix([(0, -2), (3, -1), (1, 0), (2, 1), (6, 2), (4, 3)]) == 4
     assert closed_prefix([(0, 0), (1, 1), (2, 2)]) == 3
     assert closed_prefix([]) == 0
+
+
+def test_finish_makes_an_ordinary_mp4_with_the_same_frames(pair, tmp_path):
+    plain, frag = pair
+    done = tmp_path / "done.mp4"
+    shutil.copy(frag, done)
+    assert finish(done)
+    assert b"moof" not in done.read_bytes() and b"moof" in frag.read_bytes()
+    assert _read(done)["times"] == _read(plain)["times"]
+    assert _read(done)["duration"] == 8_000_000
+    assert not [p for p in tmp_path.iterdir() if "posecloak-partial" in p.name]

@@ -327,7 +327,11 @@ def test_kill_9_repairs_the_cut_segment_and_a_restart_carries_on(carphone, tmp_p
         folder = tmp_path / "cam"
         proc = _watch_cli(args)
         assert _wait_for(lambda: "segment" in _kinds_so_far(folder), 120, proc), proc.stderr
-        time.sleep(3.5)  # a few fragments into the next segment
+        # Killed once the next segment has a fragment on disk (on a busy
+        # machine x264's first packets come seconds after the first frames).
+        assert _wait_for(lambda: any(p.stat().st_size for p in folder.glob(f".*{PARTIAL}*.mp4")),
+                         60, proc)
+        time.sleep(1)
         proc.kill()
         proc.wait()
         cut = [p for p in folder.iterdir() if PARTIAL in p.name and p.suffix == ".mp4"]
@@ -352,7 +356,7 @@ def test_kill_9_repairs_the_cut_segment_and_a_restart_carries_on(carphone, tmp_p
     with av.open(str(video)) as c:
         times = [float(f.time) for f in c.decode(video=0)]
     frames = json.loads(video.with_suffix(".json").read_text())["frames"]
-    assert len(times) >= 5 and f": {len(times)} frames" in repaired
+    assert times and f": {len(times)} frames" in repaired
     assert len(frames) == len(times) and [f["index"] for f in frames] == list(range(len(times)))
     assert np.allclose(times, [f["time_s"] for f in frames], atol=0.0015)
     rows = video.with_suffix(".csv").read_text().splitlines()
@@ -363,6 +367,7 @@ def test_kill_9_repairs_the_cut_segment_and_a_restart_carries_on(carphone, tmp_p
     assert new
     for video in new:
         _skeleton_only(video)
+        assert b"moof" not in video.read_bytes()  # finished: an ordinary MP4
 
 
 def test_camera_lost_alert_to_a_url(tmp_path, model_path):

@@ -36,7 +36,8 @@ class RecordRequest:
     keypoints: tuple[Path, ...] = ()
     overwrite: bool = False
     # Written so that a process killed mid-recording leaves the frames so far
-    # recoverable: fragmented MP4, keypoints flushed every frame (watch).
+    # recoverable: fragmented MP4, keypoints flushed every frame (watch); an
+    # ordinary MP4 once closed.
     recoverable: bool = False
 
 
@@ -73,6 +74,7 @@ class LiveRecorder:
                     path, stream, width=width, height=height, fps=fps, frame_count=0,
                     include_face=style.show_face, model_sha256=model_sha256,
                     standard_body=standard_body))
+            self._video_tmp = tmp
             self._encoder = VideoEncoder(tmp, width, height, time_base=_TIME_BASE,
                                          fps=Fraction(fps).limit_denominator(1001),
                                          fragmented=request.recoverable)
@@ -108,6 +110,9 @@ class LiveRecorder:
         """Finishes the files and gives them their real names."""
         try:
             self._encoder.close()
+            if self.request.recoverable:  # finished: an ordinary MP4, as players expect
+                from app.media.mp4_salvage import finish
+                finish(self._video_tmp)
             analysis = None
             if self._analysis is not None:
                 analysis = {**self._analysis.finish().to_json(),

@@ -1,5 +1,6 @@
 """What a killed process's fragmented MP4 (app/media/encoder.py's
-FRAGMENTED_MP4) still holds, made into a finished MP4.
+FRAGMENTED_MP4) still holds, made into a finished MP4; and a finished
+fragmented MP4 made an ordinary one.
 
 A fragmented MP4 is a header (ftyp, moov) and then (moof, mdat) pairs, each
 pair complete in itself; a kill cuts the last pair. `salvage` keeps the
@@ -62,12 +63,23 @@ def salvage(partial: Path, target: Path) -> Salvaged | None:
         return None
     os.truncate(partial, end)
     try:
-        with av.open(str(partial)) as src:
-            if not src.streams.video:
-                return None
-            return _remux(src, target)
+        with replaced_on_success(target) as tmp:
+            return _remux(partial, tmp, whole=False)
     except (av.error.FFmpegError, _Nothing):
         return None
+
+
+def finish(path: Path) -> bool:
+    """Rewrites a complete fragmented MP4 as an ordinary `+faststart` one, in
+    place (atomically), so that every player reads it as before: GStreamer
+    gave a fragmented file 7.0 s for its 8.0 s (FFmpeg 8.0). On a failure
+    the fragmented file stays (it plays) and False is returned."""
+    try:
+        with replaced_on_success(path) as tmp:
+            _remux(path, tmp, whole=True)
+    except (OSError, av.error.FFmpegError, _Nothing):
+        return False
+    return True
 
 
 def closed_prefix(stamps: list[tuple[int, int]]) -> int:
@@ -91,19 +103,23 @@ def closed_prefix(stamps: list[tuple[int, int]]) -> int:
     return best
 
 
-def _remux(src: av.container.InputContainer, target: Path) -> Salvaged:
-    source = src.streams.video[0]
-    tb = Fraction(source.time_base)
-    stamps = [(p.pts, p.dts) for p in src.demux(source)
-              if p.dts is not None and p.pts is not None and p.size]
-    keep = closed_prefix(stamps)
-    if not keep:
-        raise _Nothing
-    src.seek(0)
-    frames = 0
-    first = last_end = None
-    with replaced_on_success(target) as tmp:
-        with av.open(str(tmp), mode="w", format="mp4",
+def _remux(source_path: Path, out_path: Path, whole: bool) -> Salvaged:
+    """Copies the packets of `source_path`'s video (all of them, or with
+    `whole` False the longest closed prefix) into a new MP4 at `out_path`;
+    the source is closed when this returns."""
+    with av.open(str(source_path)) as src:
+        if not src.streams.video:
+            raise _Nothing
+        source = src.streams.video[0]
+        tb = Fraction(source.time_base)
+        keep = float("inf")
+        if not whole:
+            keep = closed_prefix([(p.pts, p.dts) for p in src.demux(source)
+                                  if p.dts is not None and p.pts is not None and p.size])
+            src.seek(0)
+        frames = 0
+        first = last_end = None
+        with av.open(str(out_path), mode="w", format="mp4",
                      options={"movflags": "+faststart"}) as out:
             out.metadata.clear()
             stream = out.add_stream_from_template(source)
@@ -111,7 +127,7 @@ def _remux(src: av.container.InputContainer, target: Path) -> Salvaged:
             for packet in src.demux(source):
                 if packet.dts is None or packet.pts is None or not packet.size:
                     continue
-                if frames == keep:
+                if frames >= keep:
                     break
                 first = packet.pts if first is None else min(first, packet.pts)
                 end = packet.pts + (packet.duration or 0)
@@ -119,6 +135,8 @@ def _remux(src: av.container.InputContainer, target: Path) -> Salvaged:
                 packet.stream = stream
                 out.mux(packet)
                 frames += 1
+    if not frames:
+        raise _Nothing
     duration = float((last_end - first) * tb) if first is not None and last_end else 0.0
     return Salvaged(frames, duration)
 
