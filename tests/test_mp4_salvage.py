@@ -103,3 +103,45 @@ def test_finish_makes_an_ordinary_mp4_with_the_same_frames(pair, tmp_path):
     assert _read(done)["times"] == _read(plain)["times"]
     assert _read(done)["duration"] == 8_000_000
     assert not [p for p in tmp_path.iterdir() if "posecloak-partial" in p.name]
+
+
+_GST_READ = """
+import sys, gi
+gi.require_version("Gst", "1.0"); gi.require_version("GstPbutils", "1.0")
+from gi.repository import Gst, GstPbutils
+Gst.init(None)
+path = sys.argv[1]
+info = GstPbutils.Discoverer.new(10 * Gst.SECOND).discover_uri("file://" + path)
+pipe = Gst.parse_launch(f'filesrc location="{path}" ! qtdemux ! h264parse ! avdec_h264 ! '
+                        'appsink name=s sync=false')
+sink = pipe.get_by_name("s")
+pipe.set_state(Gst.State.PLAYING)
+n = 0
+while sink.emit("pull-sample") is not None:
+    n += 1
+pipe.set_state(Gst.State.NULL)
+print(info.get_duration() / 1e9, n)
+"""
+
+
+def test_gstreamer_reads_a_finished_segment_like_the_ordinary_file(pair, tmp_path):
+    """A second demuxer besides FFmpeg: GStreamer's qtdemux (the system
+    Python's gi, as the RTSP test server uses)."""
+    import subprocess
+
+    from tests.helpers.stream_servers import SYSTEM_PYTHON, require_rtsp_server
+    require_rtsp_server()
+    plain, frag = pair
+    done = tmp_path / "done.mp4"
+    shutil.copy(frag, done)
+    assert finish(done)
+
+    def gst(path: Path) -> tuple[float, int]:
+        out = subprocess.run([SYSTEM_PYTHON, "-c", _GST_READ, str(path)], capture_output=True,
+                             text=True, timeout=60, env={"PATH": os.environ.get("PATH", "")})
+        assert out.returncode == 0, out.stderr[-500:]
+        duration, frames = out.stdout.split()
+        return float(duration), int(frames)
+
+    assert gst(plain) == gst(done) == (8.0, 120)
+    print(f"GStreamer, fragmented before the finish: {gst(frag)}")
