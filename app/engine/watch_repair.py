@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +39,7 @@ class Repair:
         return "; ".join((text, *self.keypoints))
 
 
-def repair_segments(folder: Path, is_segment) -> list[Repair]:
+def repair_segments(folder: Path, is_segment: Callable[[str], object]) -> list[Repair]:
     """Repairs every segment a dead process left in `folder` (`is_segment`
     tells a segment's file name); the temp files it repaired are removed."""
     groups: dict[tuple[str, str], dict[str, Path]] = {}
@@ -51,6 +52,8 @@ def repair_segments(folder: Path, is_segment) -> list[Repair]:
         video = folder / f"{stem}.mp4"
         if ".mp4" not in files or video.exists():
             continue
+        # (A kill during this repair leaves the cut video, still repairable;
+        # one after the rename and before the keypoints loses the keypoints.)
         saved = salvage(files[".mp4"], video)
         if saved is None:
             continue

@@ -6,8 +6,9 @@ Nothing is ever half-written under a real name: segments are written under
 the temp-file convention of app/media/outputs.py and renamed when finished;
 a run killed with kill -9 leaves temp files, whose recoverable frames
 `repair` makes a finished segment at the next start (app/engine/
-watch_repair.py) and removes the rest; event logs are appended a whole line at a time and
-flushed, and `repair` cuts a last line a kill left without its newline.
+watch_repair.py), removing the rest; event logs are appended a whole line
+at a time and flushed, and `repair` cuts a last line a kill left without
+its newline.
 Old segments go when the folder's segments exceed a size or an age.
 """
 

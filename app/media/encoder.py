@@ -71,7 +71,8 @@ WEBM_VP9_ALPHA = OutputFormat("webm", "libvpx-vp9", "yuva420p", "rgba",
 # first frame at 0 s (without it B-frames shifted every frame by 2 frames).
 # Fragments need not start on a keyframe (a salvage keeps the whole prefix),
 # so the keyframe interval and the size stay as they were: 163,680 instead
-# of 163,216 bytes for carphone's 120 frames (+0.3 %).
+# of 163,216 bytes for carphone's 120 frames (+0.3 %, gone once the finished
+# file is remuxed by mp4_salvage.finish).
 # `flush_packets`: each fragment goes to the file when it is cut, not when
 # FFmpeg's 32 KiB write buffer fills (seconds to minutes of small pictures).
 FRAGMENTED_MP4 = {"movflags": "empty_moov+delay_moov+default_base_moof",
