@@ -1,7 +1,8 @@
 """Soak test of `posecloak watch`: looped camera streams for a long run,
 printing over time the watch's memory (RSS), threads, open files, segments
 on disk, frames processed and latency; then a kill -9 and a restart, which
-must leave nothing half-written.
+must leave nothing half-written: the cut segment repaired (or removed when
+it held no complete fragment).
 
     uv run python -m bench.watch_soak                  # 5 minutes, 2 cameras
     uv run python -m bench.watch_soak --minutes 60     # an hour
@@ -59,16 +60,21 @@ def _open_files() -> int:
 
 def _kill9_check(url: str, out: Path) -> str:
     """A CLI watch killed with SIGKILL mid-segment, then restarted and
-    stopped: what was left half-written after each."""
+    stopped: what was left half-written after each, and what the restart
+    repaired or removed."""
+    import json
     args = [sys.executable, "-m", "app", "watch", f"k9={url}", "--out-dir", str(out),
             "--segment-minutes", "0.2"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     folder = out / "k9"
     proc = subprocess.Popen(args, env=env, cwd=str(ROOT), stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not any(folder.glob(".*posecloak-partial*")):
+    # Killed once the segment has a fragment on disk (on a busy machine the
+    # encoder's first packets come seconds after its first frames).
+    while time.monotonic() < deadline and not any(
+            p.stat().st_size for p in folder.glob(".*posecloak-partial*.mp4")):
         time.sleep(0.5)
-    time.sleep(3)
+    time.sleep(2)
     proc.kill()
     proc.wait()
     left = sorted(p.name for p in folder.glob(".*posecloak-partial*"))
@@ -76,19 +82,23 @@ def _kill9_check(url: str, out: Path) -> str:
                             stderr=subprocess.PIPE, text=True)
     _, err = proc.communicate(timeout=180)
     after = sorted(p.name for p in folder.glob(".*posecloak-partial*"))
-    import json
     lines = (folder / "events.jsonl").read_text().splitlines()
     bad = 0
+    repaired = []
     for line in lines:
         try:
-            json.loads(line)
+            event = json.loads(line)
         except ValueError:
             bad += 1
-    return (f"kill -9 left {len(left)} temp file(s); after the restart: {len(after)} temp "
-            f"file(s), {len(list(folder.glob('k9_*.mp4')))} finished segment(s), "
-            f"{bad} unreadable event line(s) of {len(lines)}; restart said: "
-            + "; ".join(line.split(": ", 1)[-1] for line in err.splitlines()
-                        if "killed" in line))
+            continue
+        if event["kind"] == "segment_repaired":
+            repaired.append(event["detail"])
+    removed = [line for line in err.splitlines() if "killed" in line and ": removed " in line]
+    return (f"kill -9 left {len(left)} temp file(s); the restart repaired {len(repaired)} "
+            f"segment(s) ({'; '.join(repaired) or '-'}) and removed {len(removed)} temp "
+            f"file(s); after it: {len(after)} temp file(s), "
+            f"{len(list(folder.glob('k9_*.mp4')))} finished segment(s), {bad} unreadable "
+            f"event line(s) of {len(lines)}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,13 +5,28 @@ server; credentials never appear in what a person or a file sees."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from app.base.errors import PoseCloakError
-from app.media.network import NetworkSource, StreamUrl, ffmpeg_options, is_stream_url, redact_url
+from app.media.network import (
+    NetworkSource,
+    StreamUrl,
+    check_tls_trust,
+    ffmpeg_options,
+    is_stream_url,
+    redact_url,
+)
 from app.media.sources import SourceUnavailable
-from tests.helpers.stream_servers import MjpegServer, RtspServer, free_port, require_rtsp_server
+from tests.helpers.stream_servers import (
+    MjpegServer,
+    RtspServer,
+    free_port,
+    require_rtsp_server,
+    self_signed_pem,
+)
 
 SECRET = "s3cr%t:pw"  # needs quoting in a URL
 
@@ -80,6 +95,54 @@ def test_rtsp_stream_with_password_plays(gst, carphone):
         finally:
             source.close()
         assert n >= 10, n
+
+
+@pytest.fixture(scope="module")
+def camera_cert(tmp_path_factory) -> Path:
+    """A self-signed certificate for 127.0.0.1, as IP cameras have."""
+    return self_signed_pem(tmp_path_factory.mktemp("camera-tls"))
+
+
+def _open_tls(server: RtspServer, trust: str) -> tuple[int, str]:
+    """Frames read over rtsps:// in 2 s with `trust`, or the failure's line."""
+    url = replace(StreamUrl.parse(server.url()), tls_trust=trust)
+    source = NetworkSource(url, "tls door")
+    try:
+        source.open()
+        return _frames(source, 2.0)[0], ""
+    except SourceUnavailable as exc:
+        return 0, str(exc)
+    finally:
+        source.close()
+
+
+def test_rtsps_with_a_self_signed_certificate(gst, carphone, camera_cert, tmp_path):
+    """FFmpeg checks the camera's certificate: a self-signed one is refused
+    (one clear line) unless given (or 'any'); another one is refused."""
+    other = self_signed_pem(tmp_path)
+    with RtspServer(carphone, f"bob:{SECRET}", tls=camera_cert) as server:
+        assert server.url().startswith("rtsps://")
+        results = {trust: _open_tls(server, trust) for trust in
+                   ("", check_tls_trust(str(camera_cert)), "any", check_tls_trust(str(other)))}
+    (n_default, refused), (n_given, ok), (n_any, ok_any), (n_other, wrong) = results.values()
+    assert n_given >= 10 and n_any >= 10 and not ok and not ok_any, results
+    assert n_default == n_other == 0
+    assert "certificate is not trusted" in refused and "--camera-cert" in refused
+    assert "certificate is not trusted" in wrong and "check the certificate file" in wrong
+    for line in (refused, wrong):
+        assert "\n" not in line and SECRET not in line and "rtsps://bob:***@127.0.0.1" in line
+
+
+def test_a_camera_certificate_must_be_a_readable_pem(tmp_path, camera_cert):
+    assert check_tls_trust("any") == "any" and check_tls_trust(str(camera_cert))
+    with pytest.raises(PoseCloakError, match="cannot read"):
+        check_tls_trust(str(tmp_path / "missing.pem"))
+    (tmp_path / "x.pem").write_text("hello")
+    with pytest.raises(PoseCloakError, match="not a PEM certificate"):
+        check_tls_trust(str(tmp_path / "x.pem"))
+    # Only TLS addresses get TLS options; plain RTSP ignores the setting.
+    assert ffmpeg_options(StreamUrl("rtsp://c/x", tls_trust="any")).get("tls_verify") is None
+    assert ffmpeg_options(StreamUrl("https://c/x", tls_trust="any"))["tls_verify"] == "0"
 
 
 def test_wrong_password_is_one_clear_line(gst, carphone):

@@ -160,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="POST each alert as JSON to this http(s) address (the event only)")
     w.add_argument("--lost-alert-seconds", type=_float_range(0, 1e6), default=60.0,
                    help="alert when a camera is lost this long (default 60; 0 = never)")
+    w.add_argument("--camera-cert", default="", metavar="FILE|any",
+                   help="rtsps:// and https:// cameras: trust the certificates in this PEM file "
+                   "(a camera's self-signed one), or 'any' to encrypt without checking them "
+                   "(default: the system's certificate authorities)")
     w.add_argument("--stop-after", type=_float_range(0, 1e9), default=0.0, metavar="SECONDS",
                    help="stop cleanly after this long (0 = run until stopped, the default)")
     w.add_argument("-q", "--quiet", action="store_true", help="print only errors and alerts")

@@ -2,6 +2,10 @@
 (app/engine/watch.py) from the command line. Ctrl+C and SIGTERM finish each
 camera's current segment and exit 0; errors are one line and exit 1.
 
+rtsps:// and https:// cameras: FFmpeg checks their certificate; a
+self-signed one is trusted with --camera-cert FILE (or any: not checked),
+see app/media/network.py.
+
 A password is never needed on the command line (where other users of the
 machine can read it): an address with a user and no password asks for it on
 the terminal, or takes POSECLOAK_CAMERA_PASSWORD (for a service).
@@ -42,8 +46,10 @@ def cmd_watch(args: argparse.Namespace, model_path_of) -> int:
     from app.engine.watch import Watch, parse_source
     from app.engine.watch_source import WatchOptions
     from app.engine.watch_store import Retention
-
+    from app.media.network import check_tls_trust
+    trust = check_tls_trust(args.camera_cert)
     sources = [_with_password(parse_source(text, n)) for n, text in enumerate(args.sources)]
+    sources = [replace(s, url=replace(s.url, tls_trust=trust)) if s.url else s for s in sources]
     keypoints = {"json": ("json",), "csv": ("csv",), "both": ("json", "csv"),
                  "none": ()}[args.watch_keypoints]
     formats = {"jsonl": ("jsonl",), "csv": ("csv",), "both": ("jsonl", "csv")}[args.events]

@@ -35,6 +35,10 @@ class RecordRequest:
     output: Path
     keypoints: tuple[Path, ...] = ()
     overwrite: bool = False
+    # Written so that a process killed mid-recording leaves the frames so far
+    # recoverable: fragmented MP4, keypoints flushed every frame (watch); an
+    # ordinary MP4 once closed.
+    recoverable: bool = False
 
 
 class LiveRecorder:
@@ -61,15 +65,19 @@ class LiveRecorder:
             tmp = self._stack.enter_context(atomic_output(request.output,
                                                           overwrite=request.overwrite))
             self._writers = []
+            self._streams = []
             for path in request.keypoints:
                 ktmp = self._stack.enter_context(atomic_output(path, overwrite=request.overwrite))
                 stream = self._stack.enter_context(open(ktmp, "w", encoding="utf-8", newline=""))
+                self._streams.append(stream)
                 self._writers.append(open_keypoint_writer(
                     path, stream, width=width, height=height, fps=fps, frame_count=0,
                     include_face=style.show_face, model_sha256=model_sha256,
                     standard_body=standard_body))
+            self._video_tmp = tmp
             self._encoder = VideoEncoder(tmp, width, height, time_base=_TIME_BASE,
-                                         fps=Fraction(fps).limit_denominator(1001))
+                                         fps=Fraction(fps).limit_denominator(1001),
+                                         fragmented=request.recoverable)
         except BaseException:
             self._stack.close()
             raise
@@ -88,6 +96,9 @@ class LiveRecorder:
             if self._analysis is not None:  # on the real landmarks
                 real = replace(result.pose, index=self.frames, time_s=t)
                 self._analysis.add(real, visible_mask(real, self._style))
+            if self.request.recoverable:  # ahead of the video's last fragment
+                for stream in self._streams:
+                    stream.flush()
         self.frames += 1
 
     def log_alert(self, event: Event) -> None:
@@ -99,6 +110,9 @@ class LiveRecorder:
         """Finishes the files and gives them their real names."""
         try:
             self._encoder.close()
+            if self.request.recoverable:  # finished: an ordinary MP4, as players expect
+                from app.media.mp4_salvage import finish
+                finish(self._video_tmp)
             analysis = None
             if self._analysis is not None:
                 analysis = {**self._analysis.finish().to_json(),

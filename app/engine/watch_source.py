@@ -202,7 +202,7 @@ class CameraWatch:
         keypoints = tuple(video.with_suffix("." + k) for k in self.options.keypoints)
         with self._lock:
             self._segment_due = time.monotonic() + self.options.segment_s
-        loop.start_recording(RecordRequest(video, keypoints))
+        loop.start_recording(RecordRequest(video, keypoints, recoverable=True))
 
     def _frame(self, loop: LiveLoop) -> None:
         latest = loop.take_latest()

@@ -3,10 +3,12 @@ skeleton-only segments (CAMERA_YYYYmmdd-HHMMSS.mp4, keypoints beside them)
 and the camera's events log (events.jsonl and/or events.csv). Qt-free.
 
 Nothing is ever half-written under a real name: segments are written under
-the temp-file convention of app/media/outputs.py and renamed when finished,
-so a run killed with kill -9 leaves only temp files, which `repair` removes
-at the next start; event logs are appended a whole line at a time and
-flushed, and `repair` cuts a last line a kill left without its newline.
+the temp-file convention of app/media/outputs.py and renamed when finished;
+a run killed with kill -9 leaves temp files, whose recoverable frames
+`repair` makes a finished segment at the next start (app/engine/
+watch_repair.py), removing the rest; event logs are appended a whole line
+at a time and flushed, and `repair` cuts a last line a kill left without
+its newline.
 Old segments go when the folder's segments exceed a size or an age.
 """
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.base.errors import PoseCloakError
+from app.engine.watch_repair import repair_segments
 from app.media.outputs import clean_stale_partials
 
 EVENT_FIELDS = ("time", "camera", "kind", "person_id", "confidence", "detail")
@@ -78,15 +81,19 @@ class CameraStore:
 
     # start-up -------------------------------------------------------------------
     def repair(self) -> list[str]:
-        """Removes what a killed run left half-written; says what it did."""
-        done = [f"removed {p.name}" for p in clean_stale_partials(self.folder)]
+        """Repairs or removes what a killed run left half-written; says what
+        it did (a repaired segment is logged as an event too)."""
+        done = []
         for fmt in self._formats:
             path = self.log_path(fmt)
             if _cut_partial_line(path):
                 done.append(f"cut an unfinished last line of {path.name}")
         if "csv" in self._formats and not self.log_path("csv").exists():
             self._append(self.log_path("csv"), _csv_line(EVENT_FIELDS))
-        return done
+        for repair in repair_segments(self.folder, _SEGMENT.match):
+            self.log("segment_repaired", detail=str(repair))
+            done.append(str(repair))
+        return done + [f"removed {p.name}" for p in clean_stale_partials(self.folder)]
 
     # segments ---------------------------------------------------------------------
     def segment_path(self, epoch: float | None = None) -> Path:

@@ -15,6 +15,16 @@ is back. A wrong password and an unreachable host are each one clear line.
 Proxies: the process's proxy variables are blocked (app/base/netguard.py),
 and FFmpeg's HTTP client reads `http_proxy` itself; a camera is reached
 directly (`http_proxy` option set empty), as cameras sit on the local network.
+
+TLS (rtsps://, https://): FFmpeg checks the camera's certificate against the
+system's certificate authorities and the address's name (FFmpeg 8, PyAV 19:
+`tls_verify` is on; measured against GStreamer's RTSP server with a
+self-signed certificate: refused). IP cameras mostly have self-signed
+certificates, so `StreamUrl.tls_trust` is either a PEM file of the
+certificates to trust (the camera's own, or the CA that signed it; the name
+is still checked) or "any": encrypted, but not checked (safe from a
+listener on the network, not from an impostor camera or a
+man-in-the-middle, who would then get the password too).
 """
 
 from __future__ import annotations
@@ -49,6 +59,7 @@ class StreamUrl:
     url: str  # without user and password
     user: str = ""
     password: str = ""
+    tls_trust: str = ""  # "": the system's CAs; a PEM file's path; "any": no check
 
     @classmethod
     def parse(cls, text: str, user: str | None = None, password: str | None = None) -> StreamUrl:
@@ -113,10 +124,39 @@ def redact_url(text: str) -> str:
 def ffmpeg_options(url: StreamUrl) -> dict[str, str]:
     """Demuxer options: RTSP over TCP (no lost UDP packets, passes NAT and
     firewalls) with low delay; HTTP without a proxy."""
+    tls = tls_options(url)
     if url.scheme in ("rtsp", "rtsps"):
-        return {"rtsp_transport": "tcp", "fflags": "nobuffer", "flags": "low_delay"}
+        return {"rtsp_transport": "tcp", "fflags": "nobuffer", "flags": "low_delay", **tls}
     # No "nobuffer" here: MPEG-TS segments of HLS then give no picture.
-    return {"http_proxy": "", "reconnect": "0"}  # reconnecting is ours, with back-off
+    return {"http_proxy": "", "reconnect": "0", **tls}  # reconnecting is ours, with back-off
+
+
+TRUST_ANY = "any"
+
+
+def tls_options(url: StreamUrl) -> dict[str, str]:
+    """FFmpeg's TLS options for `url.tls_trust` (see the module docstring)."""
+    if url.scheme not in ("rtsps", "https") or not url.tls_trust:
+        return {}
+    if url.tls_trust == TRUST_ANY:
+        return {"tls_verify": "0"}
+    return {"tls_verify": "1", "ca_file": url.tls_trust}
+
+
+def check_tls_trust(value: str) -> str:
+    """A --camera-cert value: "any" or a readable PEM file."""
+    from pathlib import Path
+    if value in ("", TRUST_ANY):
+        return value
+    path = Path(value).expanduser()
+    try:
+        text = path.read_text(encoding="ascii", errors="replace")
+    except OSError as exc:
+        raise PoseCloakError(f"{value}: cannot read the camera certificate "
+                             f"({exc.strerror}).") from None
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise PoseCloakError(f"{value}: not a PEM certificate (-----BEGIN CERTIFICATE-----).")
+    return str(path.resolve())
 
 
 def describe_stream_error(url: StreamUrl, exc: BaseException) -> str:
@@ -133,6 +173,14 @@ def describe_stream_error(url: StreamUrl, exc: BaseException) -> str:
                 "(the password is not shown).")
     if "404" in low or "not found" in low and "server returned" in low:
         return f"{name}: the camera has no stream at this address (404): check the path."
+    if errno_ in (5, -5) and url.scheme in ("rtsps", "https"):
+        # FFmpeg says only "Input/output error" when the TLS handshake fails;
+        # its log (not passed on) says why, mostly an untrusted certificate.
+        how = ("check the certificate file given" if url.tls_trust and url.tls_trust != TRUST_ANY
+               else "a self-signed camera certificate must be given (--camera-cert FILE) or "
+               "accepted unchecked (--camera-cert any)")
+        return (f"{name}: the secure connection failed ({text}), most likely the camera's "
+                f"certificate is not trusted: {how}.")
     if errno_ in (110, 111, 113, 101, 104, -110, -111, -113) or any(w in low for w in (
             "connection refused", "timed out", "timeout", "no answer", "no route", "unreachable",
             "name or service", "resolve", "exit requested", "immediate exit")):

@@ -3,12 +3,15 @@
 gstreamer1.0-plugins-good/ugly, gstreamer1.0-libav), run with the system
 Python (which has `gi`), not the project's.
 
-    /usr/bin/python3 tests/helpers/rtsp_server.py PORT CLIP [USER:PASSWORD]
+    /usr/bin/python3 tests/helpers/rtsp_server.py PORT CLIP [USER:PASSWORD] [--tls=PEM]
 
 serves CLIP at rtsp://127.0.0.1:PORT/clip as H.264 (each client gets the
 clip from its start, once; the stream ends at the clip's end), with Basic
-authentication when USER:PASSWORD is given. Prints "ready" once listening.
-Standard library and gi only.
+authentication when USER:PASSWORD is given, and over TLS (rtsps://, the
+whole RTSP connection with the interleaved RTP in it) with the certificate
+and private key in PEM when --tls is given (as gst-rtsp-server's
+examples/test-video.c WITH_TLS; needs glib-networking). Prints "ready"
+once listening. Standard library and gi only.
 """
 
 import sys
@@ -17,12 +20,13 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import Gio, GLib, Gst, GstRtspServer  # noqa: E402
 
 
 def main() -> int:
     port, clip = sys.argv[1], sys.argv[2]
-    credentials = sys.argv[3] if len(sys.argv) > 3 else ""
+    credentials = next((a for a in sys.argv[3:] if not a.startswith("--")), "")
+    tls = next((a.split("=", 1)[1] for a in sys.argv[3:] if a.startswith("--tls=")), "")
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
@@ -35,9 +39,20 @@ def main() -> int:
         "rtph264pay name=pay0 pt=96 config-interval=1 )")
     factory.set_shared(False)
     factory.set_eos_shutdown(True)
+    auth = GstRtspServer.RTSPAuth() if credentials or tls else None
+    if tls:
+        auth.set_tls_certificate(Gio.TlsCertificate.new_from_file(tls))
+    if not credentials and auth is not None:  # TLS alone: anyone may watch
+        token = GstRtspServer.RTSPToken()
+        token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "anonymous")
+        auth.set_default_token(token)
+        server.set_auth(auth)
+        permissions = GstRtspServer.RTSPPermissions()
+        permissions.add_permission_for_role("anonymous", "media.factory.access", True)
+        permissions.add_permission_for_role("anonymous", "media.factory.construct", True)
+        factory.set_permissions(permissions)
     if credentials:
         user, _, password = credentials.partition(":")
-        auth = GstRtspServer.RTSPAuth()
         token = GstRtspServer.RTSPToken()
         token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, user)
         auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)

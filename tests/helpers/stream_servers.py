@@ -62,21 +62,28 @@ class RtspServer:
     """Serves `clip` at rtsp://127.0.0.1:PORT/clip; `stop` and `start` again
     (same port) simulate a camera that goes away and comes back."""
 
-    def __init__(self, clip: Path, credentials: str = "", port: int | None = None) -> None:
+    def __init__(self, clip: Path, credentials: str = "", port: int | None = None,
+                 tls: Path | None = None) -> None:
+        """`tls`: a PEM file with a certificate and its key: rtsps:// (see
+        self_signed_pem)."""
         self.clip = Path(clip)
         self.credentials = credentials
         self.port = port or free_port()
+        self.tls = tls
         self._proc: subprocess.Popen | None = None
 
     def url(self, credentials: str | None = None) -> str:
         creds = self.credentials if credentials is None else credentials
         auth = f"{creds}@" if creds else ""
-        return f"rtsp://{auth}127.0.0.1:{self.port}/clip"
+        scheme = "rtsps" if self.tls else "rtsp"
+        return f"{scheme}://{auth}127.0.0.1:{self.port}/clip"
 
     def start(self) -> RtspServer:
         args = [SYSTEM_PYTHON, str(HERE / "rtsp_server.py"), str(self.port), str(self.clip)]
         if self.credentials:
             args.append(self.credentials)
+        if self.tls:
+            args.append(f"--tls={self.tls}")
         # The system Python, without the project's virtual environment.
         env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH",
                                                                 "PYTHONHOME")}
@@ -104,6 +111,18 @@ class RtspServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def self_signed_pem(folder: Path, host: str = "127.0.0.1") -> Path:
+    """A self-signed certificate for `host` and its key in one PEM file, as
+    an IP camera has (made with the openssl command)."""
+    key, cert, pem = folder / "key.pem", folder / "cert.pem", folder / "camera.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={host}",
+                    "-addext", f"subjectAltName=IP:{host}"],
+                   check=True, capture_output=True)
+    pem.write_text(cert.read_text() + key.read_text())
+    return pem
 
 
 def _jpeg_frames(clip: Path, limit: int = 120) -> list[bytes]:
