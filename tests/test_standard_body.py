@@ -288,3 +288,37 @@ def test_the_reid_attacker_finds_known_proportions_on_raw_and_not_on_the_standar
     assert accuracy(0.08, standard=False) >= 0.75  # chance: 0.25
     assert accuracy(0.0, standard=False) <= 0.25
     assert accuracy(0.08, standard=True) <= 0.25
+
+
+def test_a_close_up_sits_over_the_person_at_their_size(media, tmp_path):
+    """carphone: a face and shoulders, no hips or feet in the picture. The
+    figure is fitted to the visible part (confident, in the picture), with
+    the template's proportions: its visible landmarks spread as far as the
+    person's, centred on them, and its shoulders are not much wider than
+    the person's. Before (the camera's scale from MediaPipe's world, and
+    Winter's outer breadths for the widths) the shoulders were 1.42 times
+    the person's."""
+    kp = tmp_path / "car.json"
+    assert cli_main(["convert", str(media / "carphone_pristine.mp4"), "-o",
+                     str(tmp_path / "car.mp4"), "--keypoints", str(kp), "-q", "--overwrite",
+                     "--jobs", "1", "--no-standard-body"]) == 0
+    spread, offset, shoulders, ears = [], [], [], []
+    for raw in frames_of(read_keypoints(kp)):
+        if not raw.people:
+            continue
+        std = standard_body(raw)
+        assert std.valid[0].any()
+        a, b = raw.pixels()[0].astype(np.float64), std.pixels()[0].astype(np.float64)
+        seen = raw.valid[0] & (raw.landmarks[0, :, 3] >= 0.5) & (
+            (raw.landmarks[0, :, :2] >= 0) & (raw.landmarks[0, :, :2] <= 1)).all(axis=1)
+        assert not seen[[23, 24, 27, 28]].any()  # no hips, no feet: a close-up
+        rms = lambda p: np.sqrt(((p - p.mean(axis=0)) ** 2).sum(axis=1).mean())  # noqa: E731
+        spread.append(rms(b[seen]) / rms(a[seen]))
+        offset.append(np.linalg.norm(b[seen].mean(axis=0) - a[seen].mean(axis=0)) / rms(a[seen]))
+        shoulders.append(np.linalg.norm(b[11] - b[12]) / np.linalg.norm(a[11] - a[12]))
+        ears.append(np.linalg.norm(b[7] - b[8]) / np.linalg.norm(a[7] - a[8]))
+    assert len(spread) >= 100
+    assert 0.9 <= np.median(spread) <= 1.1
+    assert np.median(offset) < 0.05
+    assert 0.8 <= np.median(shoulders) <= 1.25
+    assert 0.8 <= np.median(ears) <= 1.25
