@@ -322,3 +322,24 @@ def test_a_close_up_sits_over_the_person_at_their_size(media, tmp_path):
     assert np.median(offset) < 0.05
     assert 0.8 <= np.median(shoulders) <= 1.25
     assert 0.8 <= np.median(ears) <= 1.25
+
+
+def test_analysing_a_standard_body_file_warns_and_the_report_says_so(both, tmp_path, capsys):
+    """`posecloak analyze` on a keypoint file of the standard body analyses
+    the template figure (on this clip the fall came 0.13 s later than on
+    the real landmarks): one warning line, and the report says which body
+    it was computed from. A file of the real body gets neither."""
+    _, _, folder = both
+    for name, standard in (("std", True), ("real", False)):
+        out = tmp_path / name
+        assert cli_main(["analyze", str(folder / f"{name}.json"), "--out-dir", str(out),
+                         "-q"]) == 0
+        err = capsys.readouterr().err
+        warnings = [line for line in err.splitlines() if "warning" in line]
+        report = (out / f"{name}_report.html").read_text()
+        if standard:
+            assert len(warnings) == 1 and "standard body" in warnings[0]
+            assert "Analysed from the standard body" in report
+        else:
+            assert warnings == []
+            assert "Analysed from the standard body" not in report
