@@ -369,6 +369,10 @@ def with_proportions(frame: PoseFrame, factors: dict[tuple[int, int], float]) ->
     return frame.with_people(landmarks, frame.ids, frame.valid, world=world)
 
 
+def _length(points: np.ndarray, bones) -> float:
+    return float(sum(np.linalg.norm(points[a] - points[b]) for a, b in bones))
+
+
 def ratio_noise(clips: list[tuple[str, Path]], frames: dict[Path, list[PoseFrame]]
                 ) -> dict[str, tuple[float, float, float]]:
     """Per ratio (from the world landmarks, each clip's median): the standard
@@ -382,11 +386,10 @@ def ratio_noise(clips: list[tuple[str, Path]], frames: dict[Path, list[PoseFrame
         for subject, kp in clips:
             logs = []
             for frame, row in person_frames(frames[kp], standard=False):
-                w = frame.world[row].astype(np.float64)
                 if not frame.valid[row][[i for bone in top + bottom for i in bone]].all():
                     continue
-                length = lambda bones: sum(np.linalg.norm(w[a] - w[b]) for a, b in bones)  # noqa: E731
-                logs.append(np.log(length(top) / length(bottom)))
+                w = frame.world[row].astype(np.float64)
+                logs.append(np.log(_length(w, top) / _length(w, bottom)))
             if len(logs) >= MIN_FRAMES:
                 per_clip.setdefault(subject, []).append(float(np.median(logs)))
                 within_clip.append(np.var(logs, ddof=1))
