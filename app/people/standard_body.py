@@ -24,8 +24,10 @@ preview, stills and the cluster all give the same figure for the same frame).
    world y, which points down) where that foot was in the picture, with a
    soft weight between the feet so the figure does not jump when the
    support changes; a walker neither floats nor slides. With no confident
-   foot (a close-up), the translation is the least-squares one over the
-   confident landmarks.
+   foot but a hip in sight (feet behind furniture), the translation is the
+   least-squares one over the confident landmarks. A close-up (no foot, no
+   hip in sight) is fitted to its visible part: scale and translation by
+   least squares over the confident landmarks in the picture (`_fit_visible`).
 
 The template: a standard adult of TEMPLATE_HEIGHT_M, segment lengths as
 fractions of height from Winter's anthropometric table (D. A. Winter,
@@ -121,6 +123,7 @@ TEMPLATE_LENGTHS: dict[tuple[int, int], float] = {
 
 FEET = ((INDEX["left_heel"], INDEX["left_ankle"], INDEX["left_foot_index"]),
         (INDEX["right_heel"], INDEX["right_ankle"], INDEX["right_foot_index"]))
+HIPS = (INDEX["left_hip"], INDEX["right_hip"])
 # Softness of the choice of supporting foot: a foot this much (metres) lower
 # than the other carries about 73 % of the anchor (e / (1 + e)).
 SUPPORT_SOFTNESS_M = 0.02
@@ -215,9 +218,16 @@ def standard_body(pose: PoseFrame, min_confidence: float = 0.5,
         lifted = lift(raw_world[p], raw_px[p], m, c, t)
         new_world[p] = retarget_world(lifted, height_m)
         shift = _anchor_shift(c, raw_px[p], new_world[p], lifted, m)
-        if shift is None:  # no foot in sight: a close-up, fitted to what is seen
-            seen = m & _in_picture(raw_px[p], size)
+        seen = m & _in_picture(raw_px[p], size)
+        if shift is None and not seen[list(HIPS)].any():
+            # A close-up (no foot, no hip in sight): fitted to what is seen.
             c, shift = _fit_visible(c, raw_px[p], new_world[p], seen if seen.sum() >= 2 else m)
+        elif shift is None:
+            # Feet hidden (behind furniture, out of the picture) but the body
+            # seen: placed by least squares at the camera's scale, so its size
+            # does not jump against the frames where a foot is seen.
+            new_c = c * (new_world[p, m, 0] + 1j * new_world[p, m, 1])
+            shift = complex(np.mean(raw_px[p, m, 0] + 1j * raw_px[p, m, 1] - new_c))
         xy = c * (new_world[p, :, 0] + 1j * new_world[p, :, 1]) + shift
         landmarks[p, :, 0] = (xy.real / size[0]).astype(np.float32)
         landmarks[p, :, 1] = (xy.imag / size[1]).astype(np.float32)
@@ -232,7 +242,7 @@ def _in_picture(px: np.ndarray, size: np.ndarray) -> np.ndarray:
 
 def _fit_visible(c: complex, raw_px: np.ndarray, new_world: np.ndarray,
                  seen: np.ndarray) -> tuple[complex, complex]:
-    """A close-up (no foot in sight): the camera's scale and the translation
+    """A close-up (no foot, no hip in sight): the camera's scale and the translation
     refitted by least squares so the figure's visible part (confident and
     in the picture) lies over the person's, at its size. The camera fitted
     on MediaPipe's world scale made a head and shoulders close-up's figure
