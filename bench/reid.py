@@ -406,7 +406,8 @@ def power_analysis(clips: list[tuple[str, Path]], frames: dict[Path, list[PoseFr
                    rng: np.random.Generator) -> dict[tuple[float, bool], tuple[dict, float]]:
     """Leave-one-clip-out accuracy of each attacker on proportions, for
     people given known proportions at each effect size, raw and on the
-    standard body; with the permutation p of the best attacker. Returns
+    standard body; with the permutation p of the best attacker (NaN where
+    it is not above the majority's share: not tested). Returns
     {(effect, standard): ({attacker: accuracy}, p)}."""
     people = sorted({s for s, _ in clips})
     cols = GROUPS["proportions (2D, 3D ratios, 3D size)"]
@@ -425,7 +426,7 @@ def power_analysis(clips: list[tuple[str, Path]], frames: dict[Path, list[PoseFr
             best = max(scores, key=scores.get)
             majority = max(labels.count(s) for s in set(labels)) / len(labels)
             p = (permutation_p(files, ATTACKERS[best], labels, True, scores[best], permutations,
-                               rng) if scores[best] > majority else 1.0)
+                               rng) if scores[best] > majority else float("nan"))
             out[effect, standard] = (scores, p)
     return out
 
@@ -446,7 +447,8 @@ def print_power(clips, frames, permutations: int, rng: np.random.Generator) -> N
         for standard in (False, True):
             scores, p = result[effect, standard]
             line += (f"   {'standard body' if standard else 'raw'} "
-                     + " ".join(f"{v:.2f}" for v in scores.values()) + f" (p {p:.3f})")
+                     + " ".join(f"{v:.2f}" for v in scores.values())
+                     + (f" (p {p:.3f})" if np.isfinite(p) else " (below chance)"))
         print(line)
     found = [e for e in EFFECTS if result[e, False][1] < 0.05]
     print(f"  sensitivity: raw output identified (p < 0.05) from an effect of "
