@@ -28,7 +28,14 @@ skating.
 Keypoints are made once with `--no-standard-body` and cached under CACHE; the
 standard body is applied to them exactly as the pipeline does (per frame).
 
-    nice uv run python -m bench.reid [--permutations 20] [--cached-only]
+Positive control (`power_analysis`): the attackers must be shown able to
+find people whose proportions differ, or "no better than chance" says
+nothing. The real clips are given known, per-person proportions (SEGMENTS
+scaled by person-specific factors, the world and the pixel skeleton alike),
+and the same attackers run on them, raw and on the standard body, for each
+effect size. Beside it: MediaPipe's own clip-to-clip noise of those ratios.
+
+    nice uv run python -m bench.reid [--permutations 20] [--cached-only] [--power-only]
 """
 
 from __future__ import annotations
@@ -43,7 +50,8 @@ import numpy as np
 from app.analysis.angles import angles_from_xy, masked_pixels
 from app.base.types import PoseFrame
 from app.media.keypoints import keypoints_to_arrays, keypoints_to_world, read_keypoints
-from app.people.standard_body import TEMPLATE_LENGTHS, standard_body
+from app.people.standard_body import BONES as TREE
+from app.people.standard_body import MID_HIP, MID_SHOULDER, TEMPLATE_LENGTHS, standard_body
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS = ROOT.parent / "shared" / "media" / "gmdcsa24"
@@ -293,6 +301,161 @@ def permutation_p(files, attacker, labels, exclude, observed, n, rng) -> float:
 
 
 # --------------------------------------------------------------------------
+# positive control: people given known proportions
+
+L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE = 23, 24, 25, 26, 27, 28
+L_SH, R_SH, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 11, 12, 13, 14, 15, 16
+# The segments given per-person lengths: bones of the standard body's tree
+# (parent, child), both sides alike.
+SEGMENTS = {"thigh": ((L_HIP, L_KNEE), (R_HIP, R_KNEE)),
+            "shank": ((L_KNEE, L_ANKLE), (R_KNEE, R_ANKLE)),
+            "upper arm": ((L_SH, L_ELBOW), (R_SH, R_ELBOW)),
+            "forearm": ((L_ELBOW, L_WRIST), (R_ELBOW, R_WRIST)),
+            "shoulder width": ((MID_SHOULDER, L_SH), (MID_SHOULDER, R_SH)),
+            "hip width": ((MID_HIP, L_HIP), (MID_HIP, R_HIP))}
+# Per person (row) and segment (column), the sign of its change: columns of
+# a 4x4 Hadamard matrix, so over four people every segment's log-length has
+# mean 0 and standard deviation exactly the effect size, and no two people
+# share a pattern. More people repeat the rows.
+_H = np.array([[1, 1, 1], [-1, 1, -1], [1, -1, -1], [-1, -1, 1]], np.float64)
+PATTERN = np.hstack([_H, -_H])
+EFFECTS = (0.0, 0.02, 0.04, 0.06, 0.08, 0.10)
+# Ratios whose clip-to-clip noise is measured: (name, numerator, denominator).
+RATIOS = (("thigh / shank", ((L_HIP, L_KNEE), (R_HIP, R_KNEE)),
+           ((L_KNEE, L_ANKLE), (R_KNEE, R_ANKLE))),
+          ("upper arm / forearm", ((L_SH, L_ELBOW), (R_SH, R_ELBOW)),
+           ((L_ELBOW, L_WRIST), (R_ELBOW, R_WRIST))),
+          ("shoulder / hip width", ((L_SH, R_SH),), ((L_HIP, R_HIP),)),
+          ("leg / trunk", ((L_HIP, L_KNEE), (L_KNEE, L_ANKLE), (R_HIP, R_KNEE),
+                           (R_KNEE, R_ANKLE)), ((L_SH, L_HIP), (R_SH, R_HIP))))
+
+
+def factors_for(person: int, effect: float) -> dict[tuple[int, int], float]:
+    """Each bone's length factor for one person (0, 1, ... in a sorted list
+    of people) at one effect size (the standard deviation over people of
+    each segment's log-length)."""
+    signs = PATTERN[person % len(PATTERN)]
+    return {bone: float(np.exp(effect * sign))
+            for sign, bones in zip(signs, SEGMENTS.values()) for bone in bones}
+
+
+def scale_bones(points: np.ndarray, known: np.ndarray,
+                factors: dict[tuple[int, int], float]) -> np.ndarray:
+    """(33, D) points with each bone of the standard body's tree scaled by
+    its factor from its parent joint, everything below it moved along (the
+    mid-hip stays). Pixel and world skeletons scaled alike stay consistent:
+    a bone's projection scales with the bone. A bone with an end not
+    `known` moves its child only with its parent."""
+    pts = np.where(known[:, None], points.astype(np.float64), np.nan)
+    mids = [(pts[L_HIP] + pts[R_HIP]) / 2, (pts[L_SH] + pts[R_SH]) / 2]
+    src = np.vstack([pts, mids])
+    shift = np.zeros_like(src)
+    for parent, child, _ in TREE:
+        bone = np.nan_to_num((factors.get((parent, child), 1.0) - 1) * (src[child] - src[parent]))
+        shift[child] = shift[parent] + bone
+    return points + shift[:len(points)].astype(points.dtype)
+
+
+def with_proportions(frame: PoseFrame, factors: dict[tuple[int, int], float]) -> PoseFrame:
+    """The frame with its main person's bones scaled (pixels, MediaPipe's
+    relative depth and the world landmarks alike); others as they are."""
+    row = main_person(frame)
+    if row is None or frame.world is None:
+        return frame
+    landmarks, world = frame.landmarks.copy(), frame.world.copy()
+    landmarks[row, :, :3] = scale_bones(frame.landmarks[row, :, :3], frame.valid[row], factors)
+    world[row] = scale_bones(frame.world[row], np.isfinite(frame.world[row]).all(axis=1),
+                             factors)
+    return frame.with_people(landmarks, frame.ids, frame.valid, world=world)
+
+
+def _length(points: np.ndarray, bones) -> float:
+    return float(sum(np.linalg.norm(points[a] - points[b]) for a, b in bones))
+
+
+def ratio_noise(clips: list[tuple[str, Path]], frames: dict[Path, list[PoseFrame]]
+                ) -> dict[str, tuple[float, float, float]]:
+    """Per ratio (from the world landmarks, each clip's median): the standard
+    deviation of its log between one person's clips (pooled: MediaPipe's
+    clip-to-clip noise, the same body), between the people's means, and
+    between frames of one clip (pooled), as shares (0.05 = 5 %)."""
+    out = {}
+    for name, top, bottom in RATIOS:
+        per_clip: dict[str, list[float]] = {}
+        within_clip = []
+        for subject, kp in clips:
+            logs = []
+            for frame, row in person_frames(frames[kp], standard=False):
+                if not frame.valid[row][[i for bone in top + bottom for i in bone]].all():
+                    continue
+                w = frame.world[row].astype(np.float64)
+                logs.append(np.log(_length(w, top) / _length(w, bottom)))
+            if len(logs) >= MIN_FRAMES:
+                per_clip.setdefault(subject, []).append(float(np.median(logs)))
+                within_clip.append(np.var(logs, ddof=1))
+        groups = [np.array(v) for v in per_clip.values() if len(v) >= 2]
+        within = np.sqrt(np.sum([np.sum((g - g.mean()) ** 2) for g in groups])
+                         / np.sum([len(g) - 1 for g in groups]))
+        between = np.std([g.mean() for g in groups], ddof=1)
+        out[name] = (float(within), float(between), float(np.sqrt(np.mean(within_clip))))
+    return out
+
+
+def power_analysis(clips: list[tuple[str, Path]], frames: dict[Path, list[PoseFrame]],
+                   effects: tuple[float, ...], permutations: int,
+                   rng: np.random.Generator) -> dict[tuple[float, bool], tuple[dict, float]]:
+    """Leave-one-clip-out accuracy of each attacker on proportions, for
+    people given known proportions at each effect size, raw and on the
+    standard body; with the permutation p of the best attacker (NaN where
+    it is not above the majority's share: not tested). Returns
+    {(effect, standard): ({attacker: accuracy}, p)}."""
+    people = sorted({s for s, _ in clips})
+    cols = GROUPS["proportions (2D, 3D ratios, 3D size)"]
+    out = {}
+    for effect in effects:
+        for standard in (False, True):
+            files = []
+            for subject, kp in clips:
+                factors = factors_for(people.index(subject), effect)
+                made = [with_proportions(f, factors) for f in frames[kp]]
+                x = file_features(person_frames(made, standard))
+                if len(x):
+                    files.append((kp.stem, subject, x[:, cols]))
+            labels = [s for _, s, _ in files]
+            scores = {a: evaluate(files, fn, labels, True) for a, fn in ATTACKERS.items()}
+            best = max(scores, key=scores.get)
+            majority = max(labels.count(s) for s in set(labels)) / len(labels)
+            p = (permutation_p(files, ATTACKERS[best], labels, True, scores[best], permutations,
+                               rng) if scores[best] > majority else float("nan"))
+            out[effect, standard] = (scores, p)
+    return out
+
+
+def print_power(clips, frames, permutations: int, rng: np.random.Generator) -> None:
+    noise = ratio_noise(clips, frames)
+    print("\nMediaPipe's noise of body ratios (world landmarks; SD of the log, %): "
+          "between one person's clips / between the 4 people / between frames of a clip")
+    for name, (within, between, frame) in noise.items():
+        print(f"  {name:22s} {100 * within:5.1f} / {100 * between:5.1f} / {100 * frame:5.1f}")
+    print("\npositive control: the 4 people given known proportions (thigh, shank, upper arm, "
+          "forearm, shoulder and hip width; effect = SD over people of each segment's length), "
+          f"leave-one-clip-out on proportions; accuracy ({', '.join(ATTACKERS)}), "
+          f"p of the best ({permutations} shuffles)")
+    result = power_analysis(clips, frames, EFFECTS, permutations, rng)
+    for effect in EFFECTS:
+        line = f"  effect {100 * effect:4.0f} %:"
+        for standard in (False, True):
+            scores, p = result[effect, standard]
+            line += (f"   {'standard body' if standard else 'raw'} "
+                     + " ".join(f"{v:.2f}" for v in scores.values())
+                     + (f" (p {p:.3f})" if np.isfinite(p) else " (below chance)"))
+        print(line)
+    found = [e for e in EFFECTS if result[e, False][1] < 0.05]
+    print(f"  sensitivity: raw output identified (p < 0.05) from an effect of "
+          f"{100 * min(found):.0f} %" if found else "  the attackers found no effect size")
+
+
+# --------------------------------------------------------------------------
 # the standard body's own figures
 
 
@@ -335,11 +498,16 @@ def main() -> None:
     parser.add_argument("--permutations", type=int, default=20)
     parser.add_argument("--cached-only", action="store_true",
                         help="use the clips already cached, convert none")
+    parser.add_argument("--power-only", action="store_true",
+                        help="only the positive control and MediaPipe's noise")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     clips = cached_keypoints(convert=not args.cached_only)
     frames = {kp: frames_of(kp) for _, kp in clips}
     print(f"GMDCSA24: {len(clips)} clips of {len({s for s, _ in clips})} people")
+    print_power(clips, frames, args.permutations, rng)
+    if args.power_only:
+        return
     figures = body_figures(list(frames.values()))
     print(f"standard body: 3D bone length error max {100 * figures['bone_max']:.3f} %; "
           f"2D joint angles vs raw median {figures['angle_median']:.2f} deg "

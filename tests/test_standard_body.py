@@ -249,3 +249,113 @@ def test_the_live_preview_draws_and_records_the_standard_body(both, tmp_path):
             ok = frame.valid[:, a] & frame.valid[:, b]
             assert np.allclose(np.linalg.norm(frame.world[ok, a] - frame.world[ok, b], axis=1),
                                length, rtol=0.01)
+
+
+def test_the_reid_attacker_finds_known_proportions_on_raw_and_not_on_the_standard_body(both):
+    """bench/reid.py's positive control, small: the clip cut in 8 parts,
+    dealt in turn to 4 made-up people whose thighs, shanks, arms and widths
+    differ by a known 8 % (standard deviation over the people). Leave one
+    part out, the per-frame logistic attacker must name the raw parts
+    (it cannot when nobody's proportions were changed) and must not name
+    them on the standard body. A broken attacker or a standard body that
+    lets proportions through fails here; bench/reid.py sweeps the effect
+    size over all 23 clips."""
+    from bench.reid import (
+        GROUPS,
+        evaluate,
+        factors_for,
+        file_features,
+        logistic,
+        person_frames,
+        with_proportions,
+    )
+    from bench.reid import frames_of as bench_frames
+
+    _, _, folder = both
+    frames = bench_frames(folder / "real.json")
+    cols = GROUPS["proportions (2D, 3D ratios, 3D size)"]
+
+    def accuracy(effect: float, standard: bool) -> float:
+        files = []
+        for part, rows in enumerate(np.array_split(np.arange(len(frames)), 8)):
+            person = part % 4
+            made = [with_proportions(frames[i], factors_for(person, effect)) for i in rows]
+            x = file_features(person_frames(made, standard))
+            assert len(x)
+            files.append((f"part {part}", f"person {person}", x[:, cols]))
+        return evaluate(files, logistic, [s for _, s, _ in files], False)
+
+    assert accuracy(0.08, standard=False) >= 0.75  # chance: 0.25
+    assert accuracy(0.0, standard=False) <= 0.25
+    assert accuracy(0.08, standard=True) <= 0.25
+
+
+def test_a_close_up_sits_over_the_person_at_their_size(media, tmp_path):
+    """carphone: a face and shoulders, no hips or feet in the picture. The
+    figure is fitted to the visible part (confident, in the picture), with
+    the template's proportions: its visible landmarks spread as far as the
+    person's, centred on them, and its shoulders are not much wider than
+    the person's. Before (the camera's scale from MediaPipe's world, and
+    Winter's outer breadths for the widths) the shoulders were 1.42 times
+    the person's."""
+    kp = tmp_path / "car.json"
+    assert cli_main(["convert", str(media / "carphone_pristine.mp4"), "-o",
+                     str(tmp_path / "car.mp4"), "--keypoints", str(kp), "-q", "--overwrite",
+                     "--jobs", "1", "--no-standard-body"]) == 0
+    spread, offset, shoulders, ears = [], [], [], []
+    for raw in frames_of(read_keypoints(kp)):
+        if not raw.people:
+            continue
+        std = standard_body(raw)
+        assert std.valid[0].any()
+        a, b = raw.pixels()[0].astype(np.float64), std.pixels()[0].astype(np.float64)
+        seen = raw.valid[0] & (raw.landmarks[0, :, 3] >= 0.5) & (
+            (raw.landmarks[0, :, :2] >= 0) & (raw.landmarks[0, :, :2] <= 1)).all(axis=1)
+        assert not seen[[23, 24, 27, 28]].any()  # no hips, no feet: a close-up
+        rms = lambda p: np.sqrt(((p - p.mean(axis=0)) ** 2).sum(axis=1).mean())  # noqa: E731
+        spread.append(rms(b[seen]) / rms(a[seen]))
+        offset.append(np.linalg.norm(b[seen].mean(axis=0) - a[seen].mean(axis=0)) / rms(a[seen]))
+        shoulders.append(np.linalg.norm(b[11] - b[12]) / np.linalg.norm(a[11] - a[12]))
+        ears.append(np.linalg.norm(b[7] - b[8]) / np.linalg.norm(a[7] - a[8]))
+    assert len(spread) >= 100
+    assert 0.9 <= np.median(spread) <= 1.1
+    assert np.median(offset) < 0.05
+    assert 0.8 <= np.median(shoulders) <= 1.25
+    assert 0.8 <= np.median(ears) <= 1.25
+
+
+def test_analysing_a_standard_body_file_warns_and_the_report_says_so(both, tmp_path, capsys):
+    """`posecloak analyze` on a keypoint file of the standard body analyses
+    the template figure (on this clip the fall came 0.13 s later than on
+    the real landmarks): one warning line, and the report says which body
+    it was computed from. A file of the real body gets neither."""
+    _, _, folder = both
+    for name, standard in (("std", True), ("real", False)):
+        out = tmp_path / name
+        assert cli_main(["analyze", str(folder / f"{name}.json"), "--out-dir", str(out),
+                         "-q"]) == 0
+        err = capsys.readouterr().err
+        warnings = [line for line in err.splitlines() if "warning" in line]
+        report = (out / f"{name}_report.html").read_text()
+        if standard:
+            assert len(warnings) == 1 and "standard body" in warnings[0]
+            assert "Analysed from the standard body" in report
+        else:
+            assert warnings == []
+            assert "Analysed from the standard body" not in report
+
+
+def test_hidden_feet_do_not_change_the_figures_size(both):
+    """Feet behind furniture (hips seen) are no close-up: the figure keeps
+    the camera's scale, so it does not shrink against the frames where a
+    foot is seen (fitted to the visible part instead, 118 of GMDCSA24's
+    frames shrank by 18 % median)."""
+    real, _, _ = both
+    frame = next(f for f in frames_of(real) if f.people and f.valid[0].all())
+    valid = frame.valid.copy()
+    valid[0, 27:33] = False  # ankles, heels, toes
+    hidden = frame.with_people(frame.landmarks, frame.ids, valid)
+    width = [np.linalg.norm(p[0, 11] - p[0, 12]) for p in
+             (standard_body(frame).pixels(), standard_body(hidden).pixels())]
+    # Only the camera's fit moves a little (fitted without the feet).
+    assert width[1] == pytest.approx(width[0], rel=0.02)

@@ -9,7 +9,7 @@ analysed through `analyze_arrays` with what `keypoints_to_arrays` reads.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -69,6 +69,9 @@ class Analysis:
     height: int
     cutoff_used_hz: float
     short_tracks: int  # tracks left out as shorter than min_track_s
+    # Analysed from a keypoint file that holds the standard body (a template
+    # figure, not the person's landmarks): the report says so.
+    standard_body: bool = False
 
     def to_json(self) -> dict:
         """The keypoint file's "analysis" value (README: keypoint files)."""
@@ -131,6 +134,9 @@ class AnalysisAccumulator:
 
 
 def analyze_arrays(times, ids, arrays, width: int, height: int, fps: float = 0.0,
-                   settings: AnalysisSettings = AnalysisSettings()) -> Analysis:
-    """The analysis of a keypoint file, from `keypoints_to_arrays` output."""
-    return analyze(builder_from_arrays(times, ids, arrays, width, height), settings, fps)
+                   settings: AnalysisSettings = AnalysisSettings(),
+                   standard_body: bool = False) -> Analysis:
+    """The analysis of a keypoint file, from `keypoints_to_arrays` output;
+    `standard_body`: the file holds the standard body, not the person's own."""
+    result = analyze(builder_from_arrays(times, ids, arrays, width, height), settings, fps)
+    return replace(result, standard_body=True) if standard_body else result

@@ -223,6 +223,17 @@ METHOD = (
     "before acting on it.</p>")
 
 
+# Measured on GMDCSA24 (README, Standard body): on a standard-body file the
+# activity and the joint angles are the real ones (the retargeting keeps
+# directions), but a fall's time moved by 0.13 s (the template's size and
+# anchoring move the hips), so the report says where its figures come from.
+STANDARD_BODY_NOTE = (
+    "<strong>Analysed from the standard body</strong> (a template figure, not the "
+    "person's own landmarks): angles and activity are nearly the real ones, fall times "
+    "may differ by a few frames. For the real analysis, analyse the video, or a "
+    "keypoint file made with <code>--no-standard-body</code>.")
+
+
 def report_html(analysis: Analysis, generator: str = "PoseCloak") -> str:
     """The whole page as one string."""
     title = analysis.settings.title.strip() or "Motion analysis"
@@ -231,6 +242,8 @@ def report_html(analysis: Analysis, generator: str = "PoseCloak") -> str:
     summary = (f"{_t(t1 - t0)} of video, {len(analysis.people)} "
                f"{'person' if len(analysis.people) == 1 else 'people'} analysed, "
                f"{len(falls)} fall{'s' if len(falls) != 1 else ''} detected.")
+    if analysis.standard_body:
+        summary += f" {STANDARD_BODY_NOTE}"
     people = "".join(_person(analysis, p, t0, t1) for p in analysis.people) or \
         "<p>Nobody was found in this video.</p>"
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'

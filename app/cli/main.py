@@ -96,6 +96,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 temps = open_report_outputs(stack, paths, args.overwrite)
                 analysis = analyze_keypoint_file(src, settings.analysis)
                 write_report_files(temps, analysis)
+            if analysis.standard_body:
+                print(f"posecloak: warning: {src.name} holds the standard body, not the "
+                      "person's landmarks: fall times may differ by a few frames (the report "
+                      "says so); analyse the video or a --no-standard-body file for the real "
+                      "ones.", file=sys.stderr)
             return analysis, None
         paths.html.parent.mkdir(parents=True, exist_ok=True)
         models[:] = models or [model_path(args)]

@@ -65,7 +65,8 @@ def analyze_keypoint_file(path: Path, settings):
         times, ids, arrays = keypoints_to_arrays(data)
         video = data["video"]
         return analyze_arrays(times, ids, arrays, int(video["width"]), int(video["height"]),
-                              float(video.get("fps") or 0.0), settings)
+                              float(video.get("fps") or 0.0), settings,
+                              standard_body=data.get("standard_body") is True)
     except (ValueError, KeyError, TypeError) as exc:
         detail = str(exc) if isinstance(exc, ValueError) else f"missing or bad field {exc}"
         raise InputError(f"{path.name}: not a readable keypoint file ({detail}).") from None

@@ -24,8 +24,10 @@ preview, stills and the cluster all give the same figure for the same frame).
    world y, which points down) where that foot was in the picture, with a
    soft weight between the feet so the figure does not jump when the
    support changes; a walker neither floats nor slides. With no confident
-   foot (a close-up), the translation is the least-squares one over the
-   confident landmarks.
+   foot but a hip in sight (feet behind furniture), the translation is the
+   least-squares one over the confident landmarks. A close-up (no foot, no
+   hip in sight) is fitted to its visible part: scale and translation by
+   least squares over the confident landmarks in the picture (`_fit_visible`).
 
 The template: a standard adult of TEMPLATE_HEIGHT_M, segment lengths as
 fractions of height from Winter's anthropometric table (D. A. Winter,
@@ -60,12 +62,23 @@ def _sides(name: str) -> list[str]:
     return [name.replace("*", "left"), name.replace("*", "right")]
 
 
+# The widths between MediaPipe's shoulder and hip points. Winter's 0.259 and
+# 0.191 are the body's outer breadths (across the acromions and the greater
+# trochanters); MediaPipe puts these points at the joints, inside them: its
+# own world landmarks over the 23 GMDCSA24 clips put them 0.214 and 0.152 of
+# height apart (medians of 723 frames, relative to the sum of the limbs'
+# bones given Winter's lengths; interquartile 0.206-0.229, 0.144-0.160).
+# With the outer breadths, every figure's shoulders and hips were a fifth
+# too wide for its limbs and face, glaring in a close-up (carphone: the
+# shoulders 1.42 times the person's).
+SHOULDER_WIDTH, HIP_WIDTH = 0.214, 0.152
+
 # (parent, child, length as a share of height), parents before children.
-# Winter (2009) fig. 4.1: hip width 0.191, shoulder width 0.259, mid-hip to
-# mid-shoulder 0.818 - 0.530 = 0.288, upper arm 0.186, forearm 0.146,
-# thigh 0.245, shank 0.246, foot length 0.152, ankle height 0.039, hand 0.108.
-_BODY = [("mid_hip", "*_hip", 0.191 / 2), ("mid_hip", "mid_shoulder", 0.288),
-         ("mid_shoulder", "*_shoulder", 0.259 / 2), ("*_shoulder", "*_elbow", 0.186),
+# Winter (2009) fig. 4.1: mid-hip to mid-shoulder 0.818 - 0.530 = 0.288,
+# upper arm 0.186, forearm 0.146, thigh 0.245, shank 0.246, foot length
+# 0.152, ankle height 0.039, hand 0.108.
+_BODY = [("mid_hip", "*_hip", HIP_WIDTH / 2), ("mid_hip", "mid_shoulder", 0.288),
+         ("mid_shoulder", "*_shoulder", SHOULDER_WIDTH / 2), ("*_shoulder", "*_elbow", 0.186),
          ("*_elbow", "*_wrist", 0.146), ("*_hip", "*_knee", 0.245),
          ("*_knee", "*_ankle", 0.246),
          # MediaPipe's foot points: the heel (behind and below the ankle), then
@@ -104,12 +117,13 @@ assert sorted(c for _, c, _ in BONES) == sorted([*range(NUM_LANDMARKS), MID_SHOU
 TEMPLATE_LENGTHS: dict[tuple[int, int], float] = {
     **{(p, c): share * TEMPLATE_HEIGHT_M for p, c, share in BONES
        if p < NUM_LANDMARKS and c < NUM_LANDMARKS},
-    (INDEX["left_hip"], INDEX["right_hip"]): 0.191 * TEMPLATE_HEIGHT_M,
-    (INDEX["left_shoulder"], INDEX["right_shoulder"]): 0.259 * TEMPLATE_HEIGHT_M,
+    (INDEX["left_hip"], INDEX["right_hip"]): HIP_WIDTH * TEMPLATE_HEIGHT_M,
+    (INDEX["left_shoulder"], INDEX["right_shoulder"]): SHOULDER_WIDTH * TEMPLATE_HEIGHT_M,
 }
 
 FEET = ((INDEX["left_heel"], INDEX["left_ankle"], INDEX["left_foot_index"]),
         (INDEX["right_heel"], INDEX["right_ankle"], INDEX["right_foot_index"]))
+HIPS = (INDEX["left_hip"], INDEX["right_hip"])
 # Softness of the choice of supporting foot: a foot this much (metres) lower
 # than the other carries about 73 % of the anchor (e / (1 + e)).
 SUPPORT_SOFTNESS_M = 0.02
@@ -204,7 +218,14 @@ def standard_body(pose: PoseFrame, min_confidence: float = 0.5,
         lifted = lift(raw_world[p], raw_px[p], m, c, t)
         new_world[p] = retarget_world(lifted, height_m)
         shift = _anchor_shift(c, raw_px[p], new_world[p], lifted, m)
-        if shift is None:  # no foot in sight: least squares over what is
+        seen = m & _in_picture(raw_px[p], size)
+        if shift is None and not seen[list(HIPS)].any():
+            # A close-up (no foot, no hip in sight): fitted to what is seen.
+            c, shift = _fit_visible(c, raw_px[p], new_world[p], seen if seen.sum() >= 2 else m)
+        elif shift is None:
+            # Feet hidden (behind furniture, out of the picture) but the body
+            # seen: placed by least squares at the camera's scale, so its size
+            # does not jump against the frames where a foot is seen.
             new_c = c * (new_world[p, m, 0] + 1j * new_world[p, m, 1])
             shift = complex(np.mean(raw_px[p, m, 0] + 1j * raw_px[p, m, 1] - new_c))
         xy = c * (new_world[p, :, 0] + 1j * new_world[p, :, 1]) + shift
@@ -213,6 +234,27 @@ def standard_body(pose: PoseFrame, min_confidence: float = 0.5,
         # MediaPipe's z is on x's scale, relative to the hips.
         landmarks[p, :, 2] = (abs(c) * new_world[p, :, 2] / size[0]).astype(np.float32)
     return pose.with_people(landmarks, pose.ids, valid, world=new_world.astype(np.float32))
+
+
+def _in_picture(px: np.ndarray, size: np.ndarray) -> np.ndarray:
+    return ((px >= 0) & (px <= size)).all(axis=1)
+
+
+def _fit_visible(c: complex, raw_px: np.ndarray, new_world: np.ndarray,
+                 seen: np.ndarray) -> tuple[complex, complex]:
+    """A close-up (no foot, no hip in sight): the camera's scale and the translation
+    refitted by least squares so the figure's visible part (confident and
+    in the picture) lies over the person's, at its size. The camera fitted
+    on MediaPipe's world scale made a head and shoulders close-up's figure
+    larger or smaller than the person by as much as its world scale was off;
+    here the person's size cannot tell their height, as no foot is seen."""
+    a = c * (new_world[seen, 0] + 1j * new_world[seen, 1])
+    b = raw_px[seen, 0] + 1j * raw_px[seen, 1]
+    da, db = a - a.mean(), b - b.mean()
+    spread = float(np.sum(np.abs(da) ** 2))
+    k = float(np.real(np.sum(np.conj(da) * db)) / spread) if spread > 1e-9 else 1.0
+    k = k if k > 1e-3 else 1.0  # no sensible fit: keep the camera's scale
+    return c * k, complex(b.mean() - k * a.mean())
 
 
 def lift(world: np.ndarray, pixels: np.ndarray, confident: np.ndarray, c: complex,
