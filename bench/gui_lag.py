@@ -1,7 +1,7 @@
 """The app while it works: GUI event-loop lag, camera -> screen latency,
 and cold start to a shown window.
 
-    uv run python -m bench.gui_lag [--seconds 20]
+    uv run python -m bench.gui_lag [--seconds 20] [--person-detector on off]
 
 In one run:
 - cold start: a fresh `python` process that imports the app, creates the
@@ -18,6 +18,8 @@ In one run:
   rate, and each shown frame's latency from its capture (the time the
   source made it due, as a camera would deliver it) to the moment the
   preview got it, against one inference time plus one frame interval.
+The live preview part runs once per `--person-detector` value, in that
+order (the app's setting; "on off" compares both in one run).
 Figures are printed as ratios to their targets; no test times anything.
 """
 
@@ -105,7 +107,9 @@ def _source_class():
     return TimedSource
 
 
-def live_with_export(seconds: float) -> dict:
+def live_with_export(seconds: float, person_detector: bool = True) -> dict:
+    from dataclasses import replace
+
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -117,7 +121,9 @@ def live_with_export(seconds: float) -> dict:
                                       .frames(), range(60))]
     with tempfile.TemporaryDirectory() as tmp:
         window = MainWindow(SettingsStore(Path(tmp) / "s.ini"))
-        window.set_settings(window.settings.edited(output_dir=tmp))
+        settings = window.settings
+        window.set_settings(settings.edited(output_dir=tmp, detection=replace(
+            settings.detection, person_detector=person_detector)))
         lags: list[float] = []  # how late each tick came (wall time)
         busy: list[float] = []  # the GUI thread's own CPU time in that gap
         last = [time.monotonic(), time.thread_time()]
@@ -182,11 +188,18 @@ def live_with_export(seconds: float) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--person-detector", nargs="+", choices=["on", "off"], default=["on"])
     args = parser.parse_args()
     start, cpu = cold_start_s()
     print(f"cold start to a shown window: {start:.2f} s = {start / 3.0:.2f} of the 3 s target "
           f"({cpu:.2f} CPU seconds)")
-    r = live_with_export(args.seconds)
+    for which in args.person_detector:
+        print(f"person detector {which}:")
+        report(live_with_export(args.seconds, which == "on"))
+    return 0
+
+
+def report(r: dict) -> None:
     print(f"start-up after the window shows (the model ready, the Plots and Analysis panels "
           f"built): {r['startup_s']:.2f} s; GUI thread's longest block "
           f"{r['startup_max_lag_ms']:.0f} ms, the most CPU it used between two ticks "
@@ -205,7 +218,6 @@ def main() -> int:
           f"{r['latency_p90_ms']:.0f} ms; bound (one inference {r['inference_ms']:.0f} ms + one "
           f"frame interval 33 ms) {bound:.0f} ms: median/bound "
           f"{r['latency_median_ms'] / bound:.2f}")
-    return 0
 
 
 if __name__ == "__main__":
