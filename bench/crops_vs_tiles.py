@@ -29,15 +29,7 @@ if str(ROOT) not in sys.path:
 from app.base.settings import DetectionSettings  # noqa: E402
 from app.media.images import resize_rgb  # noqa: E402
 from app.pose.factory import make_pose_estimator  # noqa: E402
-from app.pose.merge import pose_boxes  # noqa: E402
-from bench.quality import MEDIA, MODEL, VTEST_COUNTS, VTEST_START, Score  # noqa: E402
-from tests.helpers.clips import frames_of  # noqa: E402
-from tests.helpers.foreground import (  # noqa: E402
-    MIN_FOREGROUND_SHARE,
-    background,
-    foreground_mask,
-    foreground_share,
-)
+from bench.quality import MODEL, Score, vtest_stretch  # noqa: E402
 
 FPS = 10  # vtest.avi's frame rate
 
@@ -65,17 +57,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=100)
     parser.add_argument("--max-boxes", type=int, nargs="+", default=[3, 16])
     args = parser.parse_args()
-    path = MEDIA / "vtest.avi"
-    vt = frames_of(path, VTEST_START + args.frames)[VTEST_START:]
-    bg = background(path)
-    masks = [foreground_mask(rgb, bg) for rgb in vt]
-    counts = [VTEST_COUNTS.get(VTEST_START + i) for i in range(len(vt))]
-
-    def judge(i, lm):
-        boxes = pose_boxes(lm, vt[i].shape[1], vt[i].shape[0])
-        return sum(foreground_share(masks[i], b) >= MIN_FOREGROUND_SHARE for b in boxes)
-
-    name = f"vtest.avi {VTEST_START}-{VTEST_START + len(vt) - 1}"
+    vt, counts, judge, name = vtest_stretch(args.frames)
     setups = [("full frame", DetectionSettings(max_people=16), None),
               ("3x2 tiles (distant-people mode)", DetectionSettings(max_people=16, tiles="3x2"),
                None)]

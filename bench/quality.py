@@ -191,9 +191,11 @@ def main() -> None:
     print("\n".join(rows))
 
 
-def run_vtest(args, rows, both) -> None:
+def vtest_stretch(frames: int):
+    """vtest.avi from VTEST_START: (frames, counts by eye or None, judge,
+    name); judge(i, landmarks) counts the people reported on foreground."""
     path = MEDIA / "vtest.avi"
-    vt = frames_of(path, VTEST_START + args.vtest_frames)[VTEST_START:]
+    vt = frames_of(path, VTEST_START + frames)[VTEST_START:]
     bg = background(path)
     masks = [foreground_mask(rgb, bg) for rgb in vt]
     counts = [VTEST_COUNTS.get(VTEST_START + i) for i in range(len(vt))]
@@ -202,7 +204,11 @@ def run_vtest(args, rows, both) -> None:
         boxes = pose_boxes(lm, vt[i].shape[1], vt[i].shape[0])
         return sum(foreground_share(masks[i], b) >= MIN_FOREGROUND_SHARE for b in boxes)
 
-    vtest_name = f"vtest.avi {VTEST_START}-{VTEST_START + len(vt) - 1}"
+    return vt, counts, judge, f"vtest.avi {VTEST_START}-{VTEST_START + len(vt) - 1}"
+
+
+def run_vtest(args, rows, both) -> None:
+    vt, counts, judge, vtest_name = vtest_stretch(args.vtest_frames)
     both(vtest_name, "full frame", lambda g: run_video(
         vt, counts, DetectionSettings(max_people=16), g, 10, judge))
     if not args.skip_tiles:

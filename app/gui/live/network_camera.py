@@ -16,14 +16,13 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QWidget,
 )
 
 from app.base.errors import PoseCloakError
+from app.gui.panels.widgets import path_row
 from app.media.network import TRUST_ANY, StreamUrl, check_tls_trust
 
 # (label, value of StreamUrl.tls_trust; "file": the path typed or chosen)
@@ -56,11 +55,7 @@ class NetworkCameraDialog(QDialog):
                               "name is still checked)")
         self.cert_file = QLineEdit()
         self.cert_file.setPlaceholderText("camera.pem")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse_cert)
-        cert_row = QHBoxLayout()
-        cert_row.addWidget(self.cert_file, 1)
-        cert_row.addWidget(browse)
+        cert_row, browse = path_row(self.cert_file, self._browse_cert)
         self._cert_widgets = (self.cert_file, browse)
         self.trust.currentIndexChanged.connect(self._trust_changed)
         self._trust_changed()

@@ -22,7 +22,7 @@ from app.base.setting_spec import spec_of
 from app.base.settings import DEVICES, DetectionSettings
 from app.base.text import standard_body_note
 from app.gui.panels.settings_panel import SettingsPanel
-from app.gui.panels.widgets import form_group, tooltip_of
+from app.gui.panels.widgets import form_group, path_row, tooltip_of
 from app.studio.studio_settings import StudioSettings
 
 _DEVICE_LABELS = {"cpu": "CPU", "gpu": "GPU where available"}  # one per DEVICES
@@ -49,11 +49,7 @@ class ExportPanel(SettingsPanel):
         self.folder = QLineEdit()
         self.folder.setReadOnly(True)
         self.folder.setToolTip("Where converted files and recordings are saved")
-        browse = QPushButton("Browse\u2026")
-        browse.clicked.connect(self.choose_output_folder)
-        row = QHBoxLayout()
-        row.addWidget(self.folder, 1)
-        row.addWidget(browse)
+        row, _ = path_row(self.folder, self.choose_output_folder)
         form.addRow("Folder", row)
         self.json = QCheckBox("Keypoints as JSON")
         self.json.setToolTip("Write landmark positions beside each video (needed for plots)")

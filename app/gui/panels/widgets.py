@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
@@ -10,6 +12,8 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPushButton,
     QSlider,
     QSpinBox,
     QToolButton,
@@ -159,3 +163,13 @@ def form_group(title: str) -> tuple[QGroupBox, QFormLayout]:
     form.setVerticalSpacing(8)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     return box, form
+
+
+def path_row(field: QLineEdit, on_browse: Callable[[], None]) -> tuple[QHBoxLayout, QPushButton]:
+    """A path field with its "Browse..." button beside it."""
+    browse = QPushButton("Browse\u2026")
+    browse.clicked.connect(on_browse)
+    row = QHBoxLayout()
+    row.addWidget(field, 1)
+    row.addWidget(browse)
+    return row, browse
