@@ -80,7 +80,7 @@ def test_a_conversions_note_says_what_its_own_landmarkers_ran_on(tmp_path, carph
     """Not what some landmarker of the process once did: after a GPU start
     failed for a passing reason, a conversion whose GPU starts, and one asked
     to run on the CPU, carry no note; one whose GPU fails names its own
-    reason; one whose gate IMAGE-mode landmarker alone fell back ran partly
+    reason; one whose gate re-check landmarker alone fell back ran partly
     on the CPU (a process-wide record of the first failure gets all wrong)."""
     from app.base.settings import SkeletonSettings
     from app.engine.jobs import ConvertJob
@@ -105,7 +105,7 @@ def test_a_conversions_note_says_what_its_own_landmarkers_ran_on(tmp_path, carph
     for source in (clip, still):
         assert note(source, "gpu") is None  # its GPU started
         assert note(source, "cpu") is None
-    gpu.fails = {"IMAGE": "no context for stills"}  # the gate's IMAGE-mode landmarker (its search)
+    gpu.fails = {"IMAGE": "no context for stills"}  # the gate's re-check landmarker
     assert note(clip, "gpu") == "ran partly on the CPU: the GPU could not start (no context for stills)"
 
 

@@ -165,8 +165,8 @@ class GatedPoseEstimator:
                     box_iou(seen.box, b) >= FOLLOW_IOU for b in boxes):
                 continue  # small (module constants), or `inner` still has them
             self.follows += 1
-            # Their own box with a margin, not a square twice their size
-            # (the removed re-check's window): that takes in a neighbour, and the window then
+            # Their own box with a margin, not the re-check's square twice
+            # their size: that takes in a neighbour, and the window then
             # shows the neighbour instead (app/pose/search.py).
             window = confirm_window(seen.landmarks, width, height)
             again = [p for p in detect_in(self._image_estimator(), rgb, window, self.resize)

@@ -5,8 +5,7 @@ the same people: each copy is in full-frame normalised coordinates, and two
 copies are one person when their confident landmarks agree (an OKS-like
 keypoint similarity) and their pose boxes overlap. Greedy non-maximum
 suppression keeps the best copy of each person. Also used by the quality
-gate (app/pose/gate.py) to ask whether a follow-up or a search found
-someone already reported.
+gate (app/pose/quality.py) to ask whether a re-check found the same person.
 """
 
 from __future__ import annotations

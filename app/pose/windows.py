@@ -3,8 +3,8 @@ person) or a frame padded beyond its edges (padded to square), enlarged when
 small, with the landmarks mapped back to full-frame normalised coordinates.
 
 Tiles (app/pose/tiles.py), the stronger search of stills and shot starts
-(app/pose/search.py), the quality gate's follow-ups (app/pose/gate.py) and
-the top-down crops (app/pose/top_down.py) all detect this way.
+(app/pose/search.py) and the quality gate's re-check (app/pose/gate.py) all
+detect this way.
 """
 
 from __future__ import annotations
