@@ -53,16 +53,14 @@ def test_other_arrangements_of_four_are_each_found_once(media, model_path, order
 def test_a_person_found_only_blacked_out_needs_the_untouched_picture(
         media, model_path, monkeypatch):
     """With messi5's player blacked out, the blurred crowd behind him yields
-    people; the untouched picture shows nobody there, so they are not kept."""
+    a person; the untouched picture shows nobody there, so only he is kept."""
     image = small_in_large(media)
-    # The gate alone (person_detector=False): this is its own rule. (Since
-    # issue 26 the gate alone also keeps a skeleton of presence 0.2 on the
-    # crowd, which the presence rule refused: the detector's job now.)
+    # The gate alone (person_detector=False): this is its own rule.
     with make_pose_estimator(model_path, DetectionSettings(), video=False,
                              resize=resize_rgb, person_detector=False) as est:
-        alone = est.detect(image).shape[0]
+        assert est.detect(image).shape[0] == 1
         monkeypatch.setattr(search, "confirmed", lambda _est, _rgb, person, _resize: person)
-        assert est.detect(image).shape[0] >= alone + 2  # what the confirmation keeps out
+        assert est.detect(image).shape[0] == 2  # what the confirmation keeps out
     # With the person detector (issue 26) that ghost has no person box either.
     with make_pose_estimator(model_path, DetectionSettings(), video=False,
                              resize=resize_rgb) as est:
