@@ -1,7 +1,6 @@
-"""The quality gate and the stronger search (issue 12) with the person
-detector's stage outside them (issue 26), on real footage: nobody in
-tree.avi, no ghost on vtest.avi's empty road, and the people of stills found
-(close-ups, small people, people side by side)."""
+"""The per-person quality gate and the stronger search (issue 12), on real
+footage: nobody in tree.avi, no ghost on vtest.avi's empty road, and the
+people of stills found (close-ups, small people, people side by side)."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from app.media.images import encode_image, resize_rgb
 from app.media.keypoints import read_keypoints
 from app.pose.factory import make_pose_estimator
 from app.pose.merge import pose_boxes
-from app.pose.quality import frame_presence, implausible_body
+from app.pose.quality import Verdict, frame_presence, implausible_body, verdict
 from app.pose.search import long_side_windows
 from app.pose.windows import cut, detect_in, square_window, to_frame
 from tests.helpers.clips import frames_of
@@ -38,11 +37,18 @@ def _raw(model_path, image: np.ndarray) -> np.ndarray:
 
 def test_presence_counts_only_the_landmarks_in_the_picture(carphone, model_path):
     """carphone's man is certain although his hips and legs, below the frame,
-    have presence ~0 (mean over all 33 is 0.4)."""
+    have presence ~0 (mean over all 33 is 0.4); the same skeleton with a
+    ghost's presence is refused, a middling one is left to the re-check."""
     image = frames_of(carphone, 1)[0]
+    h, w = image.shape[:2]
     person = _raw(model_path, image)[0]
     assert person[:, 4].mean() < 0.5
-    assert frame_presence(person) > 0.9
+    assert frame_presence(person) > 0.9 and verdict(person, w, h) is Verdict.SURE
+    ghost, unsure = person.copy(), person.copy()
+    ghost[:, 4] *= 0.25
+    unsure[:, 4] *= 0.7
+    assert verdict(ghost, w, h) is Verdict.REJECT
+    assert verdict(unsure, w, h) is Verdict.DOUBT
 
 
 def test_body_proportions_no_person_has_are_refused(media, model_path):
@@ -94,8 +100,7 @@ def _convert(src: Path, out: Path, *extra: str) -> dict:
 
 def test_nobody_in_tree_avi_gives_no_person_entry(tmp_path, tree, model_path):
     """With 2x2 tiles and MediaPipe's confidences at 0.3 the landmarker
-    offers skeletons on the tree; none has a person box (the gate no longer
-    judges ghosts itself: the person detector, on by default, does)."""
+    offers skeletons on the tree; none passes the gate."""
     data = _convert(tree, tmp_path / "tree.mp4", "--tiles", "2x2", *LOW)
     assert len(data["frames"]) > 60 and _entries(data) == 0
     assert _entries(_convert(tree, tmp_path / "plain.mp4")) == 0
@@ -109,9 +114,8 @@ def test_nobody_in_tree_avi_gives_no_person_entry(tmp_path, tree, model_path):
 
 @pytest.fixture(scope="module")
 def vtest_street(vtest, model_path):
-    """vtest.avi frames 100-139 with 3x2 tiles, without and with the gate and
-    the person detector (the default stack), and each frame's foreground
-    (what differs from the clip's background)."""
+    """vtest.avi frames 100-139 with 3x2 tiles, without and with the gate,
+    and each frame's foreground (what differs from the clip's background)."""
     images = frames_of(vtest, 140)[100:]
     bg = background(vtest)
     out = {}
@@ -133,8 +137,7 @@ def _on_background(images, masks, found) -> int:
 
 def test_no_ghost_on_the_empty_road(vtest_street):
     """VIDEO mode drags a skeleton along empty road (frames 127-137, presence
-    0.2-0.4); with the person detector only people standing on foreground
-    are reported."""
+    0.2-0.4); the gate reports only people standing on foreground."""
     images, masks, found = vtest_street
     assert _on_background(images, masks, found[False]) >= 5  # the ghost is there
     assert _on_background(images, masks, found[True]) == 0

@@ -1,29 +1,42 @@
-"""Whether a detection could be a body: the evidence the quality gate still
-weighs itself.
+"""Whether a detection is a person: the evidence the quality gate weighs.
 
-Presence is the model's belief that a landmark is in the picture, so it is
-averaged only over the landmarks that lie in the picture: for a face
+MediaPipe's VIDEO mode, once it has latched onto clutter (a parked bicycle,
+a patch of road), keeps tracking it: a ghost skeleton. Ghosts measured in
+street footage had a mean landmark presence of 0.13-0.36, real people 0.9 or
+more. Presence is the model's belief that a landmark is in the picture, so
+it is averaged only over the landmarks that lie in the picture: for a face
 close-up (carphone) the hips and legs lie below the frame with presence
 near 0, yet the person is certain (in-frame presence 1.0).
 
-Whether a detection is a person at all is the person detector's call
-(app/pose/person_check.py): the rule that refused ghosts by their in-frame
-presence, and the IMAGE-mode re-checks of doubtful people, were removed once
-it was on by default (issue 26: bench/quality.py measured no fewer people
-found and no more wrong without them). Proportions no body has stay: without
-them the detector let one more wrong skeleton through in 200 frames of a
-fall (gmdcsa24 Subject_4/Fall/03), and no person more was found.
-
-Pure logic on landmark arrays (people, 33, 5).
+Pure logic on landmark arrays (people, 33, 5); app/pose/gate.py runs it and
+the IMAGE-mode re-check. The thresholds are constants, not settings: they
+describe the model's output, not a user's taste (the user's say is
+`--min-presence-confidence`, which MediaPipe applies before any of this).
 """
 
 from __future__ import annotations
+
+from enum import Enum
 
 import numpy as np
 
 from app.base.landmarks import INDEX
 from app.base.types import PRESENCE, X, Y
 
+# Below this in-frame presence a detection is a ghost, whatever else holds
+# (ghosts measured 0.13-0.36; on vtest.avi with tiles, a ghost dragged along
+# the empty road 0.19-0.39). Real people range lower than 0.9: small ones
+# on vtest.avi 0.5-0.8 (the model is unsure of their legs), a close-up
+# whose lower body is hidden in the picture 0.45. So the band between this
+# and SURE_PRESENCE is decided by the IMAGE-mode re-check, not refused.
+GHOST_PRESENCE = 0.3
+# At or above it a person the gate already knows needs no re-check (real
+# people measured 0.9 or more); between the two the gate asks IMAGE mode.
+SURE_PRESENCE = 0.9
+# A person followed from the previous frame keeps being reported without a
+# re-check down to this presence (ghosts stay under 0.4): fewer re-checks,
+# and no flicker where a small real person's re-check misses once.
+FOLLOWED_PRESENCE = 0.6
 PRESENT = 0.5  # a landmark counts as present from this presence on
 MIN_PRESENT_POINTS = 6  # fewer present landmarks in the picture: no person to show
 IN_FRAME_MARGIN = 0.02  # landmarks this far outside the picture still count as in it
@@ -34,6 +47,12 @@ MIN_PERSON_PX = 12  # a person whose present landmarks span less than this is no
 # shortens). Only what no posture produces is refused:
 MIN_TORSO_PER_SHOULDERS = 0.25  # a torso flattened onto the shoulder line
 MAX_LEG_ASYMMETRY = 3.5  # one thigh (or shin) over 3.5x the other's length
+
+
+class Verdict(Enum):
+    REJECT = "reject"  # not a person
+    DOUBT = "doubt"  # maybe: an IMAGE-mode re-check decides
+    SURE = "sure"  # a person (re-checked anyway when new to a video)
 
 
 def in_frame(person: np.ndarray) -> np.ndarray:
@@ -94,6 +113,31 @@ def implausible_body(person: np.ndarray, width: int, height: int) -> str | None:
         if max(left, right) > MAX_LEG_ASYMMETRY * max(1.0, min(left, right)):
             return f"{upper}-{lower} lengths differ {max(left, right) / max(1.0, min(left, right)):.1f}x"
     return None
+
+
+def verdict(person: np.ndarray, width: int, height: int) -> Verdict:
+    """What the evidence in one frame says about one detection (33, 5)."""
+    presence = frame_presence(person)
+    if presence < GHOST_PRESENCE or implausible_body(person, width, height) is not None:
+        return Verdict.REJECT
+    return Verdict.SURE if presence >= SURE_PRESENCE else Verdict.DOUBT
+
+
+def recheck_window(person: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
+    """The square (x0, y0, x1, y1) in pixels an IMAGE-mode re-check looks at:
+    the person's present landmarks with as much again around them, so the
+    detector sees the whole person at a good size (it may reach beyond the
+    picture: that part is black)."""
+    scale = np.array([width, height], np.float64)
+    seen = present_in_frame(person)
+    pts = person[seen if seen.sum() >= 2 else slice(None), :2].astype(np.float64) * scale
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    centre = (lo + hi) / 2
+    side = max(2.0 * float((hi - lo).max()), 64.0)
+    side = min(side, 2.0 * max(width, height))
+    x0, y0 = (centre - side / 2).round().astype(int)
+    s = int(round(side))
+    return int(x0), int(y0), int(x0) + s, int(y0) + s
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> float:

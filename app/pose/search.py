@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.pose.merge import detection_scores, merge_duplicates, pose_boxes, same_person
-from app.pose.quality import implausible_body, present_in_frame
+from app.pose.quality import Verdict, present_in_frame, verdict
 from app.pose.tiles import auto_grid, plan_tiles
 from app.pose.windows import ResizeFn, Tile, detect_in, square_window
 
@@ -163,7 +163,7 @@ def search_again(estimator, rgb: np.ndarray, resize: ResizeFn | None, limit: int
     and the untouched picture confirms (module docstring), best first."""
     height, width = rgb.shape[:2]
     for _ in range(SEARCH_AGAIN_ROUNDS):
-        real = np.array([implausible_body(p, width, height) is None for p in people], bool)
+        real = np.array([verdict(p, width, height) is not Verdict.REJECT for p in people], bool)
         if not real.any() or real.sum() >= limit:
             break
         masked, hidden = black_out(rgb, exclusion_boxes(people[real], width, height))
@@ -174,7 +174,7 @@ def search_again(estimator, rgb: np.ndarray, resize: ResizeFn | None, limit: int
                 found.append(detect_in(estimator, masked, window, resize))
         added: list[np.ndarray] = []
         for person in _merged(found, width, height, limit):
-            if implausible_body(person, width, height) is not None or any(
+            if verdict(person, width, height) is Verdict.REJECT or any(
                     same_person(person, other, width, height) for other in [*people, *added]):
                 continue
             copy = confirmed(estimator, rgb, person, resize)
