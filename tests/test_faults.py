@@ -131,11 +131,19 @@ def test_output_folder_removed_mid_conversion(clip, tmp_path, model_path):
 # a process interrupted or killed mid-conversion
 
 
+def _as_from_a_terminal() -> None:
+    """In the child: Ctrl+C's default disposition, as a terminal gives it. A
+    suite started in the background by a non-interactive shell has SIGINT
+    ignored, children inherit that, and Python then never raises
+    KeyboardInterrupt (the CLI rightly keeps an ignored SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_cli(src: Path, out_dir: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "app", "convert", str(src), "--out-dir", str(out_dir),
                              "--keypoints", "json", "-q", "--jobs", "1"],
                             cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=_as_from_a_terminal)
 
 
 def _wait_for_partial(proc: subprocess.Popen, out_dir: Path, timeout: float = 120) -> list[str]:
